@@ -4,6 +4,8 @@ status is 1; a curator never sees a traceback for bad input.
   check    verify sources, mappings and schemas (fast: no Great Expectations, nothing written)
   build    check, compare row counts, run the release gate, publish output/ all at once
   counts   record the current row counts in schemas/row_counts.csv (after reviewing the change)
+  release  freeze output/ as output/releases/<version>/ with checksums, changelog entry and diff
+  diff     compare two releases (folders with parquet/), e.g. output/releases/1.0.0 output
 """
 from __future__ import annotations
 
@@ -45,6 +47,30 @@ def _build(assembled, out: str | None, force: bool) -> str:
     return f"published {target}"
 
 
+def _release_or_diff(args) -> int:
+    from pathlib import Path
+
+    from .release import freeze, published_versions
+    from .paths import OUTPUT
+
+    try:
+        if args.command == "release":
+            print(f"release: froze {freeze()}")
+            return 0
+        from .diff import diff_releases, render
+
+        versions = published_versions()
+        old = Path(args.old) if args.old else (OUTPUT / "releases" / versions[-1] if versions else None)
+        for folder in filter(None, (old, Path(args.new))):
+            if not (folder / "parquet").is_dir():
+                print(f"{folder}: not a release folder (no parquet/ inside)", file=sys.stderr)
+                return 1
+        print(render(diff_releases(old, Path(args.new)), str(old or "nothing"), args.new), end="")
+        return 0
+    except StageFailed as failed:
+        return _report(failed)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,7 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", default=None, help="publish here instead of output/")
     build.add_argument("--force", action="store_true", help="build even when no input changed")
     sub.add_parser("counts", help="write the current row counts to schemas/row_counts.csv")
+    sub.add_parser("release", help="freeze output/ as output/releases/<version>/")
+    diff = sub.add_parser("diff", help="compare two releases")
+    diff.add_argument("old", nargs="?", default=None, help="older release folder (default: the latest frozen release)")
+    diff.add_argument("new", nargs="?", default="output", help="newer release folder (default: output)")
     args = parser.parse_args(argv)
+    if args.command in ("release", "diff"):
+        return _release_or_diff(args)
     started = time.perf_counter()
     if args.command == "build" and not args.force and args.out is None:
         from . import fingerprint

@@ -17,7 +17,7 @@ STAMP = ".build-inputs"
 
 def compute() -> str:
     digest = hashlib.sha256(f"python {sys.version_info[:2]}\n".encode())
-    files = [ROOT / "requirements.lock"]
+    files = [ROOT / "requirements.lock", ROOT / "CITATION.cff", ROOT / "LICENSE.md"]
     for top in INPUTS:
         files += [p for p in (ROOT / top).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     for path in sorted(files):

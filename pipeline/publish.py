@@ -24,12 +24,13 @@ import pyarrow.parquet as pq
 from .arrow import to_arrow
 from .assemble import Assembled
 from .describe import data_dictionary, datapackage, dataset_meta
-from .paths import OUTPUT
+from .paths import OUTPUT, ROOT
 from .sqlite_ddl import ddl, ordered
 
 # Not covered by SHA256SUMS: frozen releases carry their own, and the Data Docs HTML embeds
 # run times that cannot be made byte-stable.
 UNSUMMED = ("releases/", "validation/", ".build-inputs")
+COPIED = ("CITATION.cff", "LICENSE.md")
 
 
 def native_rows(df: pd.DataFrame) -> list[tuple]:
@@ -85,6 +86,8 @@ def write_release(folder: Path, assembled: Assembled) -> None:
     _write_sqlite(folder / f"{meta['name']}.sqlite", assembled)
     package = datapackage(reg, files, frames["sources"].to_dict("records"))
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name in COPIED:  # citation and licence travel with the data
+        shutil.copy2(ROOT / name, folder / name)
     counts = {n: len(df) for n, df in frames.items()}
     (folder / "DATA_DICTIONARY.md").write_text(data_dictionary(reg, counts), encoding="utf-8")
     write_sums(folder)

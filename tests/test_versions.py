@@ -1,0 +1,74 @@
+"""Versioned releases: frozen versions never change, a version is frozen only once, row counts
+are under review, and the diff reports exactly what changed."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pandas as pd
+from ruamel.yaml import YAML
+
+from conftest import ROOT, run_pipeline
+from pipeline import row_counts
+from pipeline.describe import dataset_meta
+from pipeline.registry import registry
+
+RELEASES = ROOT / "output/releases"
+
+
+def test_every_file_of_every_published_version_matches_its_recorded_checksum():
+    versions = [p for p in RELEASES.iterdir() if p.is_dir()] if RELEASES.exists() else []
+    assert versions, "no release has been frozen yet (make release)"
+    for folder in versions:
+        listed = {}
+        for line in (folder / "SHA256SUMS").read_text().splitlines():
+            digest, rel = line.split("  ", 1)
+            listed[rel] = digest
+            assert hashlib.sha256((folder / rel).read_bytes()).hexdigest() == digest, f"{folder.name}/{rel} changed"
+        on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+        assert on_disk == set(listed), f"{folder.name}: files not covered by its SHA256SUMS"
+        assert (folder / "CHANGELOG.md").read_text().startswith(f"## [{folder.name}]")
+        assert (folder / "DIFF.md").exists()
+
+
+def test_the_declared_version_is_frozen_with_its_changelog_and_citation():
+    version = dataset_meta()["version"]
+    assert (RELEASES / version / "SHA256SUMS").exists()
+    assert f"## [{version}]" in (ROOT / "CHANGELOG.md").read_text()
+    assert YAML(typ="safe").load((ROOT / "CITATION.cff").read_text())["version"] == version
+
+
+def test_freezing_a_version_that_exists_is_refused_and_changes_nothing(repo_copy):
+    version = dataset_meta()["version"]
+    frozen = repo_copy / "output/releases" / version
+    before = {p: p.read_bytes() for p in frozen.rglob("*") if p.is_file()}
+    result = run_pipeline(repo_copy, "release")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.search(rf"release {re.escape(version)} already exists .* never rewritten", result.stderr)
+    assert {p: p.read_bytes() for p in frozen.rglob("*") if p.is_file()} == before
+
+
+def test_row_counts_match_the_counts_under_review():
+    frames = {name: pd.read_csv(ROOT / "output/csv" / f"{name}.csv", dtype=str, keep_default_na=False)
+              for name in registry().tables}
+    assert row_counts.differences(frames) == []
+
+
+def test_the_diff_reports_exactly_one_edited_mapping_record(repo_copy, tmp_path):
+    mapping = sorted((repo_copy / "raw/mappings").glob("*.yaml"))[0]
+    doc = YAML().load(mapping.read_text(encoding="utf-8"))
+    record = doc["duties"][0]
+    line = record.lc.key("text_en")[0] + 1
+    lines = mapping.read_text(encoding="utf-8").split("\n")
+    assert "text_en:" in lines[line - 1]
+    lines[line - 1] = lines[line - 1].split("text_en:")[0] + "text_en: An edited translation."
+    mapping.write_text("\n".join(lines), encoding="utf-8")
+    result = run_pipeline(repo_copy, "build", "--out", str(tmp_path / "edited"))
+    assert result.returncode == 0, result.stderr
+    result = run_pipeline(repo_copy, "diff", str(ROOT / "output"), str(tmp_path / "edited"))
+    assert result.returncode == 0, result.stderr
+    report = result.stdout
+    changed = [row for row in report.splitlines() if row.startswith("| `") and "| changed |" in row]
+    assert len(changed) == 1 and changed[0].startswith("| `duty_mentions` |"), report
+    assert re.search(r"\| 0 \| 0 \| 1 \|", changed[0]), changed[0]
+    assert re.search(r"Changed `[^`]+`: text_en$", report, flags=re.M), report
