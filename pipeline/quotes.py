@@ -41,7 +41,7 @@ def nearest(source: Source, quote: str) -> str:
     score, number, passage = best
     if not passage:
         return "no similar passage in the text"
-    return f"nearest passage, line {number} ({score:.0f}% similar): {passage!r}"
+    return f"nearest passage, line {number} ({score:.0f}% similar): {passage.strip()!r}"
 
 
 def locate(source: Source, quote: str, line: int | None = None) -> Located:

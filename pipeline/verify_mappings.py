@@ -106,6 +106,9 @@ class _MappingFile:
                 self.err(yamlfile.line_of(doc, key), f"unknown section {key!r}{_hint(key, [*self.sections, *TOP_LEVEL])}; "
                          f"sections: {', '.join(self.sections)}, excluded")
         defaults = doc.get("defaults") or {}
+        if not isinstance(defaults, dict):
+            self.err(yamlfile.line_of(doc, "defaults"), "defaults must be a mapping, e.g. `role: customer_service_representative`")
+            defaults = {}
         spans: list[tuple[int, int]] = []
         for section, table in self.sections.items():
             records = doc.get(section) or []
@@ -178,7 +181,10 @@ class _MappingFile:
             for number in range(source.line_of(start), source.line_of(max(start, end - 1)) + 1):
                 counts[number] += 1
         reasons: dict[int, str] = {}
-        for i, item in enumerate(excluded if isinstance(excluded, list) else []):
+        if not isinstance(excluded, list):
+            self.err(1, "excluded must be a list of entries ('- lines: 15-19' with a reason)")
+            excluded = []
+        for i, item in enumerate(excluded):
             line = yamlfile.item_line(excluded, i)
             if not isinstance(item, dict) or "lines" not in item or not item.get("reason"):
                 self.err(line, "an excluded entry needs `lines` (a number or a range like 15-19) and a `reason`")
