@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from .arrow import to_arrow
 from .assemble import Assembled
+from .croissant import croissant
 from .describe import data_dictionary, datapackage, dataset_meta
 from .paths import OUTPUT, ROOT
 from .sqlite_ddl import ddl, ordered
@@ -86,6 +87,8 @@ def write_release(folder: Path, assembled: Assembled) -> None:
     _write_sqlite(folder / f"{meta['name']}.sqlite", assembled)
     package = datapackage(reg, files, frames["sources"].to_dict("records"))
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "croissant.json").write_text(json.dumps(croissant(reg, folder, meta), indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
     for name in COPIED:  # citation and licence travel with the data
         shutil.copy2(ROOT / name, folder / name)
     counts = {n: len(df) for n, df in frames.items()}
