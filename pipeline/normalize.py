@@ -54,8 +54,9 @@ def _check_salary(v: dict, fact: Fact, problems: Problems) -> bool:
     if v["amount_min"] is not None and v["amount_max"] is not None and v["amount_min"] > v["amount_max"]:
         err(f"amount_min {v['amount_min']:g} is greater than amount_max {v['amount_max']:g}")
     open_side = {"upper": "amount_max", "lower": "amount_min"}.get(v["open_bound"])
-    if open_side and v[open_side] is not None:
-        err(f"open_bound is {v['open_bound']}, so {open_side} must be null (the open side of 'or more' / 'up to')")
+    if open_side and v[open_side] is not None and v["statistic"] != "range":
+        err(f"open_bound is {v['open_bound']}, so {open_side} must be null (the open side of 'or more' / 'up to'); "
+            "only a range ('55,000 to 70,000 or more') keeps both figures")
     if not open_side and None in (v["amount_min"], v["amount_max"]):
         err("one amount is null but open_bound is not set; say open_bound: upper ('or more') or lower ('up to')")
     if (v["reference_year"] is None) != (v["reference_year_basis"] is None):

@@ -1,7 +1,8 @@
 """Finding a curator's quote in its raw text, deterministically.
 
 A quote that occurs once is placed there. A quote that occurs more than once must say which
-occurrence by the line it starts on; we never guess. A quote that is not there gets the nearest
+occurrence by the line it starts on and, when it occurs more than once on that line (a row of a
+table repeating a cell), by its `occurrence` on the line; we never guess. A quote that is not there gets the nearest
 passage of the text as a hint (rapidfuzz), so a typo is fixed in seconds.
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ def nearest(source: Source, quote: str) -> str:
     return f"nearest passage, line {number} ({score:.0f}% similar): {passage.strip()!r}"
 
 
-def locate(source: Source, quote: str, line: int | None = None) -> Located:
+def locate(source: Source, quote: str, line: int | None = None, occurrence: int | None = None) -> Located:
     if not quote:
         raise QuoteError("empty quote; copy the exact words of the source")
     found = occurrences(source.text, quote)
@@ -55,9 +56,16 @@ def locate(source: Source, quote: str, line: int | None = None) -> Located:
         if not at_line:
             lines = sorted({source.line_of(s) for s in found})
             raise QuoteError(f"quote does not start on line {line}; it starts on line(s) {lines}")
+        if occurrence is not None:
+            if not 1 <= occurrence <= len(at_line):
+                raise QuoteError(f"occurrence {occurrence} does not exist: the quote occurs {len(at_line)} time(s) on line {line}")
+            at_line = [at_line[occurrence - 1]]
         if len(at_line) > 1:
-            raise QuoteError(f"quote occurs {len(at_line)} times on line {line}; lengthen it so it is unique on that line")
+            raise QuoteError(f"quote occurs {len(at_line)} times on line {line}; add `occurrence: <n>` "
+                             f"(1 to {len(at_line)}, counted from the start of the line) to say which one")
         found = at_line
+    elif occurrence is not None:
+        raise QuoteError("occurrence counts on a line: give `line: <n>` with it")
     elif len(found) > 1:
         lines = [source.line_of(s) for s in found]
         raise QuoteError(f"quote occurs {len(found)} times (lines {lines}); add `line: <n>` to say which occurrence")

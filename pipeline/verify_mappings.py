@@ -128,7 +128,7 @@ class _MappingFile:
             self.err(line, "a record must be a mapping of keys, starting with '- quote: ...'")
             return None
         keys = curated_keys(table)
-        allowed = {*keys, "quote", "line"}
+        allowed = {*keys, "quote", "line", "occurrence"}
         ok = True
         for key in record:
             if key not in allowed:
@@ -164,8 +164,12 @@ class _MappingFile:
         if at_line is not None and not isinstance(at_line, int):
             self.err(yamlfile.line_of(record, "line"), f"line must be a line number, got {at_line!r}")
             return None
+        nth = record.get("occurrence")
+        if nth is not None and (isinstance(nth, bool) or not isinstance(nth, int)):
+            self.err(yamlfile.line_of(record, "occurrence"), f"occurrence must be a whole number (1 = first on the line), got {nth!r}")
+            return None
         try:
-            place = locate(source, quote, at_line)
+            place = locate(source, quote, at_line, nth)
         except QuoteError as err:
             self.err(yamlfile.line_of(record, "quote"), str(err))
             return None
