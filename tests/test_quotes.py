@@ -34,3 +34,18 @@ def test_the_line_says_which_occurrence_is_meant():
 def test_a_quote_with_a_typo_gets_the_nearest_passage_as_a_hint():
     with pytest.raises(QuoteError, match=r"nearest passage, line 100 \(\d+% similar\): '11.05 до 27.11 долларов в час'"):
         locate(RU, "11.05 до 27.11 долларов в день")
+
+
+def test_a_cell_repeated_on_one_table_row_is_placed_by_its_occurrence():
+    """Line 200 of the Chinese source is a table row: four columns offering the same benefit."""
+    row = ZH.lines[199]
+    with pytest.raises(QuoteError, match=r"occurs 4 times on line 200; add `occurrence: <n>` \(1 to 4"):
+        locate(ZH, "有竞争力的小时工资", line=200)
+    places = [locate(ZH, "有竞争力的小时工资", line=200, occurrence=n) for n in (1, 2, 3, 4)]
+    line_start = ZH.text.index(row)
+    assert [p.start - line_start for p in places] == [i for i in range(len(row)) if row.startswith("有竞争力的小时工资", i)]
+    assert all(ZH.text[p.start:p.end] == "有竞争力的小时工资" and p.line == 200 for p in places)
+    with pytest.raises(QuoteError, match=r"occurrence 5 does not exist: the quote occurs 4 time\(s\) on line 200"):
+        locate(ZH, "有竞争力的小时工资", line=200, occurrence=5)
+    with pytest.raises(QuoteError, match=r"give `line: <n>` with it"):
+        locate(ZH, "有竞争力的小时工资", occurrence=1)
