@@ -11,7 +11,7 @@ from .describe import dataset_meta
 from .diff import diff_releases, render
 from .paths import OUTPUT, ROOT
 from .problems import Problems, StageFailed
-from .publish import UNSUMMED, write_sums
+from .publish import UNSUMMED, sha256_file, write_sums
 
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 
@@ -47,6 +47,12 @@ def freeze(out: Path = OUTPUT) -> Path:
         problems.add("CHANGELOG.md", 1, f"no entry for {version}; add a section '## [{version}] - YYYY-MM-DD' saying what changed")
     if not (out / "SHA256SUMS").exists():
         problems.add("output/SHA256SUMS", 1, "no built release to freeze; run make build first")
+    else:
+        for number, line in enumerate((out / "SHA256SUMS").read_text(encoding="utf-8").splitlines(), start=1):
+            digest, rel = line.split("  ", 1)
+            if not (out / rel).is_file() or sha256_file(out / rel) != digest:
+                problems.add("output/SHA256SUMS", number, f"output/{rel} is not what the build wrote (checksum differs or file "
+                             "missing); run make rebuild, then make release")
     if problems:
         raise StageFailed(problems)
     earlier = [v for v in published_versions(out) if _version_key(v) < _version_key(version)]

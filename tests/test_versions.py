@@ -72,3 +72,18 @@ def test_the_diff_reports_exactly_one_edited_mapping_record(repo_copy, tmp_path)
     assert len(changed) == 1 and changed[0].startswith("| `duty_mentions` |"), report
     assert re.search(r"\| 0 \| 0 \| 1 \|", changed[0]), changed[0]
     assert re.search(r"Changed `[^`]+`: text_en$", report, flags=re.M), report
+
+
+def test_a_release_is_not_frozen_from_an_output_that_differs_from_its_checksums(repo_copy):
+    """A file changed by hand after the build must never become a published version."""
+    dataset = repo_copy / "schemas/dataset.yaml"
+    dataset.write_text(dataset.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
+    changelog = repo_copy / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [1.0.0]", "## [1.0.1] - 2026-11-24\n\nTest.\n\n## [1.0.0]", 1),
+                         encoding="utf-8")
+    edited = repo_copy / "output/csv/salaries.csv"
+    edited.write_bytes(edited.read_bytes().replace(b"36300", b"36301", 1))
+    result = run_pipeline(repo_copy, "release")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.search(r"output/SHA256SUMS:\d+: output/csv/salaries.csv is not what the build wrote", result.stderr), result.stderr
+    assert not (repo_copy / "output/releases/1.0.1").exists()
