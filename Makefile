@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check build rebuild test release diff clean
+.PHONY: help check build rebuild test bench release diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
-check: $(STAMP) ## verify sources, mappings and schemas; print every problem as file:line (about a second)
+check: $(STAMP) ## verify sources, mappings and schemas; print every problem as file:line (about two seconds)
 	@$(PY) -m pipeline check
 
 build: $(STAMP) ## check, run the Great Expectations gate, publish output/ all at once (skips when no input changed)
@@ -30,6 +30,9 @@ rebuild: $(STAMP) ## build even if no input changed
 
 test: $(STAMP) ## run the test suite (checks the committed release too)
 	@$(PY) -m pytest
+
+bench: $(STAMP) ## time and peak memory of check, a full build and a no-op build (benchmarks/stages.py)
+	@$(PY) benchmarks/stages.py
 
 release: $(STAMP) ## freeze output/ as output/releases/<version>/ (refuses an existing version)
 	@$(PY) -m pipeline release
