@@ -27,8 +27,11 @@ def compute() -> str:
 
 
 def is_current(out: Path = OUTPUT) -> bool:
+    """True when output/ was built from exactly these inputs and is complete. The Data Docs are
+    not committed (they embed run times), so a fresh clone's first `make build` writes them."""
     stamp = out / STAMP
-    return stamp.exists() and (out / "SHA256SUMS").exists() and stamp.read_text().strip() == compute()
+    complete = (out / "SHA256SUMS").exists() and (out / "validation" / "index.html").exists()
+    return complete and stamp.exists() and stamp.read_text().strip() == compute()
 
 
 def write(folder: Path, value: str) -> None:

@@ -2,6 +2,7 @@
 builds of the same inputs are byte-identical."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,16 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(fresh_build, tmp_path)
     assert result.returncode == 0, result.stderr
     published = lambda folder: {k: v for k, v in snapshot(folder).items() if not k.startswith(("validation/", ".build"))}
     assert published(again) == published(fresh_build)
+
+
+def test_a_fresh_clone_gets_its_data_docs_from_the_first_build_and_then_builds_are_no_ops(repo_copy):
+    """output/validation/ is not committed, so a clone's output/ is incomplete until built once."""
+    shutil.rmtree(repo_copy / "output" / "validation", ignore_errors=True)
+    sums = (repo_copy / "output" / "SHA256SUMS").read_bytes()
+    first = run_pipeline(repo_copy, "build")
+    assert first.returncode == 0, first.stderr
+    assert "published" in first.stdout
+    assert (repo_copy / "output" / "validation" / "index.html").is_file()
+    assert (repo_copy / "output" / "SHA256SUMS").read_bytes() == sums  # same inputs, same bytes
+    second = run_pipeline(repo_copy, "build")
+    assert second.returncode == 0 and "up to date" in second.stdout
