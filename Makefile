@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
-check: $(STAMP) ## verify sources, mappings and schemas; print every problem as file:line (about two seconds)
+check: $(STAMP) ## verify sources, mappings and schemas; print every problem as file:line (about a second)
 	@$(PY) -m pipeline check
 
 build: $(STAMP) ## check, run the Great Expectations gate, publish output/ all at once (skips when no input changed)
