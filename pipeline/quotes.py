@@ -1,9 +1,9 @@
 """Finding a curator's quote in its raw text, deterministically.
 
 A quote that occurs once is placed there. A quote that occurs more than once must say which
-occurrence by the line it starts on and, when it occurs more than once on that line (a row of a
-table repeating a cell), by its `occurrence` on the line; we never guess. A quote that is not there gets the nearest
-passage of the text as a hint (rapidfuzz), so a typo is fixed in seconds.
+occurrence by the line it starts on and, when it occurs more than once on that line (a table row
+repeating a cell), by its `occurrence` on the line; we never guess. A quote that is not there
+gets the nearest passage of the text as a hint (rapidfuzz), so a typo is fixed in seconds.
 """
 from __future__ import annotations
 

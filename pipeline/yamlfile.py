@@ -8,8 +8,8 @@ overwrite, and a file that does not parse becomes a Problem at the line the pars
 """
 from __future__ import annotations
 
-from pathlib import Path
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -17,7 +17,6 @@ from yaml.error import MarkedYAMLError, YAMLError
 
 from .paths import rel
 from .problems import Problems
-
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
