@@ -33,17 +33,13 @@ def measure(label: str, *args: str, repeat: int = 3) -> None:
 
 
 def main() -> None:
-    print(f"python {sys.version.split()[0]}, {repeat_note()}\n")
+    print(f"python {sys.version.split()[0]}, best and worst of 3 runs (2 for the full build)\n")
     print("| command | best wall time | worst | peak RSS |")
     print("| --- | ---: | ---: | ---: |")
     measure("check (verify sources, mappings, schemas)", "check")
     with tempfile.TemporaryDirectory() as tmp:
         measure("build --force into a temporary folder (full gate + publish)", "build", "--force", "--out", f"{tmp}/output", repeat=2)
     measure("build with no input changed (no-op)", "build")
-
-
-def repeat_note() -> str:
-    return "best and worst of 3 runs (2 for the full build)"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Stage 6: publish the validated tables, all at once.
 
 Everything is written into a staging folder next to output/ (same filesystem): Parquet, CSV,
-SQLite, datapackage.json, DATA_DICTIONARY.md and SHA256SUMS. Only when every file is written is
-output/ replaced, by two renames; frozen releases in output/releases/ are carried over
+SQLite, datapackage.json, croissant.json, DATA_DICTIONARY.md and SHA256SUMS. Only when every file
+is written is output/ replaced, by two renames; frozen releases in output/releases/ are carried over
 untouched. A build that fails or is interrupted before the swap leaves output/ exactly as it was;
 one interrupted between the two renames is repaired by the next run from `.output-previous`.
 """

@@ -26,6 +26,14 @@ def changelog_entry(version: str, path: Path = ROOT / "CHANGELOG.md") -> str | N
     return match.group(0).strip() + "\n" if match else None
 
 
+def _listed(out: Path) -> list[tuple[str, str]] | None:
+    """(sha256, relative path) of every file output/SHA256SUMS lists, or None without one."""
+    sums = out / "SHA256SUMS"
+    if not sums.exists():
+        return None
+    return [tuple(line.split("  ", 1)) for line in sums.read_text(encoding="utf-8").splitlines()]
+
+
 def published_versions(out: Path = OUTPUT) -> list[str]:
     folder = out / "releases"
     names = [p.name for p in folder.iterdir() if p.is_dir() and SEMVER.fullmatch(p.name)] if folder.exists() else []
@@ -45,22 +53,20 @@ def freeze(out: Path = OUTPUT) -> Path:
     entry = changelog_entry(version)
     if entry is None:
         problems.add("CHANGELOG.md", 1, f"no entry for {version}; add a section '## [{version}] - YYYY-MM-DD' saying what changed")
-    if not (out / "SHA256SUMS").exists():
+    listed = _listed(out)
+    if listed is None:
         problems.add("output/SHA256SUMS", 1, "no built release to freeze; run make build first")
-    else:
-        for number, line in enumerate((out / "SHA256SUMS").read_text(encoding="utf-8").splitlines(), start=1):
-            digest, rel = line.split("  ", 1)
-            if not (out / rel).is_file() or sha256_file(out / rel) != digest:
-                problems.add("output/SHA256SUMS", number, f"output/{rel} is not what the build wrote (checksum differs or file "
-                             "missing); run make rebuild, then make release")
+    for number, (digest, rel) in enumerate(listed or [], start=1):
+        if not (out / rel).is_file() or sha256_file(out / rel) != digest:
+            problems.add("output/SHA256SUMS", number, f"output/{rel} is not what the build wrote (checksum differs or file "
+                         "missing); run make rebuild, then make release")
     if problems:
         raise StageFailed(problems)
     earlier = [v for v in published_versions(out) if _version_key(v) < _version_key(version)]
     previous = out / "releases" / earlier[-1] if earlier else None
     staging = dest.with_name(f".{version}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    for line in (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
-        rel = line.split("  ", 1)[1]
+    for _, rel in listed:
         if not rel.startswith(UNSUMMED):
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(out / rel, staging / rel)
