@@ -7,10 +7,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check build rebuild test bench release diff clean
+.PHONY: help check build rebuild counts test bench release diff clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The virtual environment is rebuilt whenever the lock file or pyproject.toml changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -28,6 +28,9 @@ build: $(STAMP) ## check, run the Great Expectations gate, publish output/ all a
 rebuild: $(STAMP) ## build even if no input changed
 	@$(PY) -m pipeline build --force
 
+counts: $(STAMP) ## after a deliberate change of the data: record the row counts in schemas/row_counts.csv for review
+	@$(PY) -m pipeline counts
+
 test: $(STAMP) ## run the test suite (checks the committed release too)
 	@$(PY) -m pytest
 
@@ -41,5 +44,5 @@ diff: $(STAMP) ## compare two releases: make diff OLD=output/releases/1.0.0 NEW=
 	@$(PY) -m pipeline diff $(OLD) $(NEW)
 
 clean: ## remove the virtual environment and caches (never output/)
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,8 +1,8 @@
-"""Command line of the pipeline. Problems are printed as `file:line: what is wrong` and the exit
-status is 1; a curator never sees a traceback for bad input.
+"""Command line of the pipeline. Problems are printed as `file:line: what is wrong; how to fix it`
+and the exit status is 1; bad input never produces a traceback.
 
   check    verify sources, mappings and schemas (fast: no Great Expectations, nothing written)
-  build    check, compare row counts, run the release gate, publish output/ all at once
+  build    check, run the release gate, publish output/ all at once (skipped when nothing changed)
   counts   record the current row counts in schemas/row_counts.csv (after reviewing the change)
   release  freeze output/ as output/releases/<version>/ with checksums, changelog entry and diff
   diff     compare two releases (folders with parquet/), e.g. output/releases/1.0.0 output
@@ -10,68 +10,92 @@ status is 1; a curator never sees a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
+from pathlib import Path
 
-from .problems import Problems, StageFailed
+from .common.paths import Layout
+from .common.problems import Problems, StageFailed
 
 
-def _report(failed: StageFailed) -> int:
-    items = failed.problems.sorted()
+def _report(problems: Problems) -> int:
+    items = problems.sorted()
     for p in items:
         print(p, file=sys.stderr)
     print(f"\n{len(items)} problem(s); nothing was published, output/ is unchanged.", file=sys.stderr)
     return 1
 
 
-def _build(assembled, out: str | None, force: bool) -> str:
-    from pathlib import Path
+def _clean(layout: Layout, target: Path) -> None:
+    """Remove what a killed build left behind, unless another build is running right now."""
+    from .release.publish import clean_leftovers, locked
 
-    from . import fingerprint, row_counts
-    from .gate import run_gate
-    from .publish import publish
+    if target.parent.is_dir():
+        with locked(target.parent, wait=False) as held:
+            if held:
+                for what in clean_leftovers(target):
+                    print(f"cleaned up after an interrupted build: {what}", file=sys.stderr)
 
+
+def _check(layout: Layout, args) -> str:
+    from .build import check
+
+    checked = check(layout)
+    return "ok\n  rows: " + ", ".join(f"{n} {len(df)}" for n, df in checked.frames.items())
+
+
+def _build(layout: Layout, args) -> str:
+    from .build import build
+
+    target = Path(args.out) if args.out else layout.output
+    if not args.force and args.out is None:
+        from .release import fingerprint
+
+        if fingerprint.is_current(layout, target):
+            return "output/ is up to date (no input changed); `make rebuild` forces a build"
+    checked = build(layout, target)
+    return f"published {layout.rel(target)}\n  rows: " + ", ".join(f"{n} {len(df)}" for n, df in checked.frames.items())
+
+
+def _counts(layout: Layout, args) -> str:
+    from .build import check, per_source_tables
+    from .curation import row_counts
+
+    checked = check(layout, compare_counts=False)
+    path = layout.schemas / "row_counts.csv"
+    counts = row_counts.observed(checked.frames, per_source_tables(checked.registry))
+    path.write_text(row_counts.render(counts), encoding="utf-8")
+    return f"wrote {layout.rel(path)}; review the change with git diff and commit it"
+
+
+def _release(layout: Layout, args) -> str:
+    from .release.freeze import freeze
+
+    return f"froze {layout.rel(freeze(layout))}"
+
+
+def _diff(layout: Layout, args) -> str:
+    from .release.diff import diff_releases, render
+    from .release.freeze import published_versions
+
+    versions = published_versions(layout.output)
+    old = Path(args.old) if args.old else (layout.output / "releases" / versions[-1] if versions else None)
     problems = Problems()
-    for diff in row_counts.differences(assembled.frames):
-        problems.add("schemas/row_counts.csv", 1, diff + "; if the change is intended, run `make counts` and commit it")
+    for folder in filter(None, (old, Path(args.new))):
+        if not (folder / "parquet").is_dir():
+            problems.add(str(folder), 1, "not a release folder (no parquet/ inside); give a folder such as "
+                         "output/releases/1.0.0 or output")
     if problems:
         raise StageFailed(problems)
-    totals = {t: n for (t, s), n in (row_counts.expected() or {}).items() if s == row_counts.ALL}
-    stamp = fingerprint.compute()
-
-    def gate_and_docs(folder: Path) -> None:
-        run_gate(assembled.registry, assembled.frames, totals, folder / "validation")
-        fingerprint.write(folder, stamp)
-
-    target = publish(assembled, out, extra=gate_and_docs)
-    return f"published {target}"
+    sys.stdout.write(render(diff_releases(old, Path(args.new)), str(old or "nothing"), args.new))
+    return ""
 
 
-def _release_or_diff(args) -> int:
-    from pathlib import Path
-
-    from .release import freeze, published_versions
-    from .paths import OUTPUT
-
-    try:
-        if args.command == "release":
-            print(f"release: froze {freeze()}")
-            return 0
-        from .diff import diff_releases, render
-
-        versions = published_versions()
-        old = Path(args.old) if args.old else (OUTPUT / "releases" / versions[-1] if versions else None)
-        for folder in filter(None, (old, Path(args.new))):
-            if not (folder / "parquet").is_dir():
-                print(f"{folder}: not a release folder (no parquet/ inside)", file=sys.stderr)
-                return 1
-        print(render(diff_releases(old, Path(args.new)), str(old or "nothing"), args.new), end="")
-        return 0
-    except StageFailed as failed:
-        return _report(failed)
+COMMANDS = {"check": _check, "build": _build, "counts": _counts, "release": _release, "diff": _diff}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, layout: Layout | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,31 +109,29 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("old", nargs="?", default=None, help="older release folder (default: the latest frozen release)")
     diff.add_argument("new", nargs="?", default="output", help="newer release folder (default: output)")
     args = parser.parse_args(argv)
-    if args.command in ("release", "diff"):
-        return _release_or_diff(args)
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends us quietly, as Unix tools do
+    layout = layout or Layout.default()
     started = time.perf_counter()
-    if args.command == "build" and not args.force and args.out is None:
-        from . import fingerprint
-
-        if fingerprint.is_current():
-            print("build: output/ is up to date (no input changed); `make rebuild` forces a build")
-            return 0
     try:
-        from .assemble import assemble
-
-        assembled = assemble()
-        done = "ok"
-        if args.command == "build":
-            done = _build(assembled, args.out, args.force)
-        elif args.command == "counts":
-            from . import row_counts
-
-            row_counts.PATH.write_text(row_counts.render(row_counts.observed(assembled.frames)), encoding="utf-8")
-            done = f"wrote {row_counts.PATH.name}"
+        _clean(layout, Path(args.out) if getattr(args, "out", None) else layout.output)
+        done = COMMANDS[args.command](layout, args)
     except StageFailed as failed:
-        return _report(failed)
-    counts = ", ".join(f"{n} {len(df)}" for n, df in assembled.frames.items())
-    print(f"{args.command}: {done} in {time.perf_counter() - started:.2f}s\n  rows: {counts}")
+        return _report(failed.problems)
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted; output/ is unchanged", file=sys.stderr)
+        return 130
+    except Exception as err:  # a defect of the pipeline, not of the input: still no traceback for the curator
+        print(f"{args.command}: internal error ({type(err).__name__}: {err}). This is a bug in the pipeline, not in "
+              "your input; output/ is unchanged. Please report it with the command you ran "
+              "(PIPELINE_TRACEBACK=1 shows the traceback).", file=sys.stderr)
+        import os
+
+        if os.environ.get("PIPELINE_TRACEBACK"):
+            raise
+        return 2
+    if done:
+        print(f"{args.command}: {done} ({time.perf_counter() - started:.2f}s)")
     return 0
 
 

@@ -1,35 +1,64 @@
-"""Shared fixtures. Failure cases run the real command line on a throw-away copy of the
-repository (real raw texts, real mappings, the committed release), break one thing, and look at
-what a curator would see and what happened to output/."""
+"""Shared fixtures.
+
+- `release`: the release as the current code builds it from the current inputs, built once per
+  session into a temporary folder and shared by every test that needs one.
+- `repo`: a throw-away copy of the repository (real raw texts, real mappings, the committed
+  release) in which a test breaks one thing, runs the real command line in this process, and looks
+  at what a curator would see and at what happened to output/.
+"""
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from pipeline.__main__ import main
+from pipeline.common.paths import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("raw", "schemas", "pipeline", "requirements.lock", "output", "CHANGELOG.md", "CITATION.cff", "LICENSE.md")
 
 
-def run_pipeline(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file of a folder with its bytes: to prove a failed build changed nothing."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def run(root: Path, *args: str) -> Run:
+    """The command line, in this process, on the checkout at `root`."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args), layout=Layout(root))
+    return Run(code, out.getvalue(), err.getvalue())
 
 
-@pytest.fixture
-def repo_copy(tmp_path: Path) -> Path:
-    dest = tmp_path / "repo"
-    dest.mkdir()
+def run_process(root: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """The command line in its own process (for what must not share this one: signals, kills)."""
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=root, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """Every file of a folder with the sha256 of its bytes: to prove a failed build changed nothing."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def copy_repo(dest: Path, with_output: bool = True) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         src = ROOT / name
+        if name == "output" and not with_output:
+            continue
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
@@ -37,10 +66,15 @@ def repo_copy(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return copy_repo(tmp_path / "repo")
+
+
 @pytest.fixture(scope="session")
-def fresh_build(tmp_path_factory) -> Path:
+def release(tmp_path_factory) -> Path:
     """The release as the current code builds it from the current inputs, in a temporary place."""
-    out = tmp_path_factory.mktemp("fresh") / "output"
-    result = run_pipeline(ROOT, "build", "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    out = tmp_path_factory.mktemp("release") / "output"
+    result = run(ROOT, "build", "--out", str(out))
+    assert result.code == 0, result.stderr
     return out

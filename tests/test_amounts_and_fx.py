@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.amounts import agrees, numbers_in
-from pipeline.fx import ecb_annual_mean
-from pipeline.normalize import normalize_salary
+from pipeline.registry.figures import agrees, numbers_in
+from pipeline.transform.fx import ecb_annual_mean
+from pipeline.transform.normalize import normalize_salary
 
 
 @pytest.mark.parametrize("quote, amounts", [

@@ -14,21 +14,21 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT
-from pipeline.croissant import croissant
-from pipeline.describe import dataset_meta
-from pipeline.registry import registry
+from pipeline.curation.dataset import dataset_meta
+from pipeline.registry.croissant_schema import croissant
+from pipeline.registry.model import registry
 
 REG = registry()
 COMMITTED = ROOT / "output" / "croissant.json"
 
 
 @pytest.fixture(scope="module")
-def jsonld(fresh_build, tmp_path_factory) -> Path:
-    """A copy of a fresh build's croissant.json and Parquet files: `fresh_build` is shared by
+def jsonld(release, tmp_path_factory) -> Path:
+    """A copy of a fresh build's croissant.json and Parquet files: `release` is shared by
     tests that compare it byte for byte with another build, so mlcroissant must not touch it."""
     folder = tmp_path_factory.mktemp("croissant")
-    shutil.copytree(fresh_build / "parquet", folder / "parquet")
-    shutil.copy2(fresh_build / "croissant.json", folder / "croissant.json")
+    shutil.copytree(release / "parquet", folder / "parquet")
+    shutil.copy2(release / "croissant.json", folder / "croissant.json")
     return folder / "croissant.json"
 
 
@@ -63,10 +63,14 @@ def test_every_record_set_loads_every_row(dataset, jsonld, name):
 def test_published_document_is_what_the_registry_renders(jsonld):
     """What publish wrote is the registry's rendering for those very Parquet bytes, checksums included."""
     published = json.loads(jsonld.read_text(encoding="utf-8"))
-    assert published == croissant(REG, jsonld.parent, dataset_meta())
+    assert published == croissant(REG, dataset_meta(), _parquet(jsonld.parent))
     assert {d["sha256"] for d in published["distribution"]} == {
         hashlib.sha256(p.read_bytes()).hexdigest() for p in (jsonld.parent / "parquet").glob("*.parquet")}
 
 
 def test_committed_release_carries_the_document():
-    assert json.loads(COMMITTED.read_text(encoding="utf-8")) == croissant(REG, COMMITTED.parent, dataset_meta())
+    assert json.loads(COMMITTED.read_text(encoding="utf-8")) == croissant(REG, dataset_meta(), _parquet(COMMITTED.parent))
+
+
+def _parquet(folder: Path) -> dict[str, bytes]:
+    return {p.stem: p.read_bytes() for p in (folder / "parquet").glob("*.parquet")}

@@ -1,58 +1,131 @@
-"""A build that fails or is interrupted leaves the last good release exactly as it was; two
-builds of the same inputs are byte-identical."""
+"""Publishing: at every instant output/ is the complete previous release or the complete new one;
+a killed build leaves at most leftovers that the next command removes; two builds of the same
+inputs are byte-identical."""
 from __future__ import annotations
 
-import shutil
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-import pytest
-
-from conftest import ROOT, run_pipeline, snapshot
-from pipeline import publish as publish_module
-from pipeline.assemble import assemble
+from conftest import ROOT, copy_repo, digest, run
+from pipeline.release import publish as publish_module
 
 
-def test_a_build_that_fails_while_writing_leaves_output_untouched(tmp_path):
-    target = tmp_path / "output"
-    assembled = assemble()
-    publish_module.publish(assembled, str(target))
-    before = snapshot(target)
+def complete(out: Path) -> bool:
+    """Every file SHA256SUMS lists is there with its checksum, and nothing else but what it
+    leaves out by design (frozen releases, the build stamp)."""
+    sums = out / "SHA256SUMS"
+    if not sums.is_file():
+        return False
+    listed = dict(reversed(line.split("  ", 1)) for line in sums.read_text(encoding="utf-8").splitlines())
+    for rel, digest_ in listed.items():
+        if hashlib.sha256((out / rel).read_bytes()).hexdigest() != digest_:
+            return False
+    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    extra = {p for p in present - set(listed) - {"SHA256SUMS", ".build-inputs"} if not p.startswith("releases/")}
+    return not extra
 
-    def explode(folder: Path) -> None:
-        raise KeyboardInterrupt("interrupted after the files were staged")
 
-    with pytest.raises(KeyboardInterrupt):
-        publish_module.publish(assembled, str(target), extra=explode)
-    assert snapshot(target) == before
-    assert not list(tmp_path.glob(".build-tmp-*")), "the staging folder was left behind"
+def test_the_swap_exchanges_two_folders_in_one_step(tmp_path):
+    old, new = tmp_path / "output", tmp_path / ".build-tmp-x"
+    old.mkdir()
+    new.mkdir()
+    (old / "which").write_text("old")
+    (new / "which").write_text("new")
+    publish_module.swap_in(new, old)
+    assert (old / "which").read_text() == "new" and (new / "which").read_text() == "old"
 
 
-def test_a_swap_interrupted_between_its_renames_is_repaired_by_the_next_run(tmp_path):
-    target = tmp_path / "output"
-    previous = tmp_path / ".output-previous"
+def test_a_swap_killed_between_two_renames_is_repaired_by_the_next_command(tmp_path):
+    """Where RENAME_EXCHANGE is missing the swap takes two renames; dying between them leaves the
+    old release under .output-previous and no output/, which the next command restores."""
+    target, previous = tmp_path / "output", tmp_path / ".output-previous"
     previous.mkdir()
     (previous / "SHA256SUMS").write_text("last good release\n")
-    publish_module.recover(target)
+    with publish_module.locked(tmp_path):
+        publish_module.clean_leftovers(target)
     assert (target / "SHA256SUMS").read_text() == "last good release\n"
     assert not previous.exists()
 
 
-def test_two_builds_of_the_same_inputs_are_byte_identical(fresh_build, tmp_path):
-    again = tmp_path / "again"
-    result = run_pipeline(ROOT, "build", "--out", str(again))
-    assert result.returncode == 0, result.stderr
-    published = lambda folder: {k: v for k, v in snapshot(folder).items() if not k.startswith(("validation/", ".build"))}
-    assert published(again) == published(fresh_build)
+def test_any_command_removes_what_a_killed_build_left(repo):
+    (repo / ".build-tmp-12345-deadbeef" / "csv").mkdir(parents=True)
+    (repo / "output" / "releases" / ".9.9.9.tmp").mkdir(parents=True)
+    result = run(repo, "check")
+    assert result.code == 0, result.stderr
+    assert "cleaned up after an interrupted build: .build-tmp-12345-deadbeef" in result.stderr
+    assert not list(repo.glob(".build-tmp-*")) and not (repo / "output/releases/.9.9.9.tmp").exists()
 
 
-def test_a_fresh_clone_gets_its_data_docs_from_the_first_build_and_then_builds_are_no_ops(repo_copy):
-    """output/validation/ is not committed, so a clone's output/ is incomplete until built once."""
-    shutil.rmtree(repo_copy / "output" / "validation", ignore_errors=True)
-    sums = (repo_copy / "output" / "SHA256SUMS").read_bytes()
-    first = run_pipeline(repo_copy, "build")
-    assert first.returncode == 0, first.stderr
-    assert "published" in first.stdout
-    assert (repo_copy / "output" / "validation" / "index.html").is_file()
-    assert (repo_copy / "output" / "SHA256SUMS").read_bytes() == sums  # same inputs, same bytes
-    second = run_pipeline(repo_copy, "build")
-    assert second.returncode == 0 and "up to date" in second.stdout
+PUBLISH_FOREVER = """
+import hashlib, sys
+from pathlib import Path
+from pipeline.release.publish import publish
+target, n = Path(sys.argv[1]), 0
+while True:
+    n += 1
+    files = {f"csv/t{i}.csv": (f"release {n} file {i}\\n" * 2000).encode() for i in range(40)}
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(d).hexdigest()}  {p}\\n" for p, d in sorted(files.items())).encode()
+    publish(files, target)
+"""
+
+
+def test_publishing_killed_at_random_moments_never_leaves_an_incomplete_output(tmp_path):
+    """A process publishes release after release; SIGKILL lands at random moments (writing the
+    staging folder, linking frozen releases, swapping, deleting the old one). After every kill
+    output/ is one complete release, and the next publish cleans up what the kill left."""
+    target = tmp_path / "output"
+    (target / "releases" / "1.0.0").mkdir(parents=True)
+    (target / "releases" / "1.0.0" / "frozen.txt").write_text("never changes\n")
+    rnd = random.Random(20261125)
+    for attempt in range(12):
+        proc = subprocess.Popen([sys.executable, "-c", PUBLISH_FOREVER, str(target)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rnd.uniform(0.15, 0.45))  # interpreter start-up, then publishing for a while
+        proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate()
+        assert b"Traceback" not in err, err.decode()
+        if (target / "SHA256SUMS").exists():
+            assert complete(target), f"output/ incomplete after kill {attempt}"
+            assert (target / "releases/1.0.0/frozen.txt").read_text() == "never changes\n"
+    with publish_module.locked(tmp_path):
+        publish_module.clean_leftovers(target)
+    assert not list(tmp_path.glob(".build-tmp-*"))
+
+
+def test_a_build_killed_at_random_moments_leaves_the_release_as_it_was(tmp_path):
+    repo = copy_repo(tmp_path / "repo")
+    before = digest(repo / "output")
+    rnd = random.Random(7)
+    for delay in (rnd.uniform(0.3, 1.5), rnd.uniform(1.5, 4.0), rnd.uniform(4.0, 6.5)):
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--force"], cwd=repo,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert complete(repo / "output"), f"output/ incomplete after a kill at {delay:.2f}s"
+        after = digest(repo / "output")
+        assert {k: v for k, v in after.items() if k != ".build-inputs"} == {
+            k: v for k, v in before.items() if k != ".build-inputs"}, "a killed build changed the release"
+    result = run(repo, "check")
+    assert result.code == 0 and not list(repo.glob(".build-tmp-*"))
+
+
+def test_a_fresh_clone_builds_once_then_builds_are_no_ops(repo):
+    """The build stamp records the inputs the release was built from; with it missing (or stale)
+    `make build` rebuilds, with it current `make build` returns at once."""
+    from pipeline.common.paths import Layout
+    from pipeline.release import fingerprint
+
+    assert fingerprint.is_current(Layout(repo), repo / "output")
+    assert "up to date" in run(repo, "build").stdout
+    (repo / "output" / ".build-inputs").unlink()
+    assert not fingerprint.is_current(Layout(repo), repo / "output")
+    (repo / "output" / ".build-inputs").write_text("stale\n")
+    assert not fingerprint.is_current(Layout(repo), repo / "output")

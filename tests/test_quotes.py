@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.load_sources import load_sources
-from pipeline.problems import Problems
-from pipeline.quotes import QuoteError, locate
+from conftest import ROOT
+from pipeline.common.paths import Layout
+from pipeline.common.problems import Problems
+from pipeline.curation.quotes import QuoteError, locate
+from pipeline.curation.sources import load_sources
+from pipeline.registry.model import registry
 
-SOURCES = load_sources(Problems())
+SOURCES = load_sources(registry(), Layout(ROOT), Problems())
 ZH = SOURCES["zh-csr-job-description-smb-templates"]
 RU = SOURCES["ru-csr-duties-and-responsibilities"]
 
@@ -36,13 +39,19 @@ def test_a_quote_with_a_typo_gets_the_nearest_passage_as_a_hint():
         locate(RU, "11.05 до 27.11 долларов в день")
 
 
+def test_a_quote_spanning_lines_starts_on_its_first_line():
+    quote = RU.line_text(98)[-10:] + "\n" + RU.line_text(99)[:10]
+    place = locate(RU, quote)
+    assert place.line == 98 and RU.text[place.start:place.end] == quote
+
+
 def test_a_cell_repeated_on_one_table_row_is_placed_by_its_occurrence():
     """Line 200 of the Chinese source is a table row: four columns offering the same benefit."""
-    row = ZH.lines[199]
+    row = ZH.line_text(200)
     with pytest.raises(QuoteError, match=r"occurs 4 times on line 200; add `occurrence: <n>` \(1 to 4"):
         locate(ZH, "有竞争力的小时工资", line=200)
     places = [locate(ZH, "有竞争力的小时工资", line=200, occurrence=n) for n in (1, 2, 3, 4)]
-    line_start = ZH.text.index(row)
+    line_start = ZH.line_starts[199]
     assert [p.start - line_start for p in places] == [i for i in range(len(row)) if row.startswith("有竞争力的小时工资", i)]
     assert all(ZH.text[p.start:p.end] == "有竞争力的小时工资" and p.line == 200 for p in places)
     with pytest.raises(QuoteError, match=r"occurrence 5 does not exist: the quote occurs 4 time\(s\) on line 200"):

@@ -8,10 +8,11 @@ import re
 import pandas as pd
 from ruamel.yaml import YAML
 
-from conftest import ROOT, run_pipeline
-from pipeline import row_counts
-from pipeline.describe import dataset_meta
-from pipeline.registry import registry
+from conftest import ROOT, run
+from pipeline.build import per_source_tables
+from pipeline.curation import row_counts
+from pipeline.curation.dataset import dataset_meta
+from pipeline.registry.model import registry
 
 RELEASES = ROOT / "output/releases"
 
@@ -38,24 +39,27 @@ def test_the_declared_version_is_frozen_with_its_changelog_and_citation():
     assert YAML(typ="safe").load((ROOT / "CITATION.cff").read_text())["version"] == version
 
 
-def test_freezing_a_version_that_exists_is_refused_and_changes_nothing(repo_copy):
+def test_freezing_a_version_that_exists_is_refused_and_changes_nothing(repo):
     version = dataset_meta()["version"]
-    frozen = repo_copy / "output/releases" / version
+    frozen = repo / "output/releases" / version
     before = {p: p.read_bytes() for p in frozen.rglob("*") if p.is_file()}
-    result = run_pipeline(repo_copy, "release")
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = run(repo, "release")
+    assert result.code == 1 and "Traceback" not in result.stderr
     assert re.search(rf"release {re.escape(version)} already exists .* never rewritten", result.stderr)
     assert {p: p.read_bytes() for p in frozen.rglob("*") if p.is_file()} == before
 
 
 def test_row_counts_match_the_counts_under_review():
+    reg = registry()
     frames = {name: pd.read_csv(ROOT / "output/csv" / f"{name}.csv", dtype=str, keep_default_na=False)
-              for name in registry().tables}
-    assert row_counts.differences(frames) == []
+              for name in reg.tables}
+    with (ROOT / "schemas/row_counts.csv").open(encoding="utf-8") as fh:
+        expected = {(r["table"], r["source_id"]): int(r["rows"]) for r in __import__("csv").DictReader(fh)}
+    assert row_counts.observed(frames, per_source_tables(reg)) == expected
 
 
-def test_the_diff_reports_exactly_one_edited_mapping_record(repo_copy, tmp_path):
-    mapping = sorted((repo_copy / "raw/mappings").glob("*.yaml"))[0]
+def test_the_diff_reports_exactly_one_edited_mapping_record(repo, tmp_path):
+    mapping = sorted((repo / "raw/mappings").glob("*.yaml"))[0]
     doc = YAML().load(mapping.read_text(encoding="utf-8"))
     record = doc["duties"][0]
     line = record.lc.key("text_en")[0] + 1
@@ -63,10 +67,10 @@ def test_the_diff_reports_exactly_one_edited_mapping_record(repo_copy, tmp_path)
     assert "text_en:" in lines[line - 1]
     lines[line - 1] = lines[line - 1].split("text_en:")[0] + "text_en: An edited translation."
     mapping.write_text("\n".join(lines), encoding="utf-8")
-    result = run_pipeline(repo_copy, "build", "--out", str(tmp_path / "edited"))
-    assert result.returncode == 0, result.stderr
-    result = run_pipeline(repo_copy, "diff", str(ROOT / "output"), str(tmp_path / "edited"))
-    assert result.returncode == 0, result.stderr
+    result = run(repo, "build", "--out", str(tmp_path / "edited"))
+    assert result.code == 0, result.stderr
+    result = run(repo, "diff", str(ROOT / "output"), str(tmp_path / "edited"))
+    assert result.code == 0, result.stderr
     report = result.stdout
     changed = [row for row in report.splitlines() if row.startswith("| `") and "| changed |" in row]
     assert len(changed) == 1 and changed[0].startswith("| `duty_mentions` |"), report
@@ -74,16 +78,16 @@ def test_the_diff_reports_exactly_one_edited_mapping_record(repo_copy, tmp_path)
     assert re.search(r"Changed `[^`]+`: text_en$", report, flags=re.M), report
 
 
-def test_a_release_is_not_frozen_from_an_output_that_differs_from_its_checksums(repo_copy):
+def test_a_release_is_not_frozen_from_an_output_that_differs_from_its_checksums(repo):
     """A file changed by hand after the build must never become a published version."""
-    dataset = repo_copy / "schemas/dataset.yaml"
+    dataset = repo / "schemas/dataset.yaml"
     dataset.write_text(dataset.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
-    changelog = repo_copy / "CHANGELOG.md"
+    changelog = repo / "CHANGELOG.md"
     changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [1.0.0]", "## [1.0.1] - 2026-11-24\n\nTest.\n\n## [1.0.0]", 1),
                          encoding="utf-8")
-    edited = repo_copy / "output/csv/salaries.csv"
+    edited = repo / "output/csv/salaries.csv"
     edited.write_bytes(edited.read_bytes().replace(b"36300", b"36301", 1))
-    result = run_pipeline(repo_copy, "release")
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = run(repo, "release")
+    assert result.code == 1 and "Traceback" not in result.stderr
     assert re.search(r"output/SHA256SUMS:\d+: output/csv/salaries.csv is not what the build wrote", result.stderr), result.stderr
-    assert not (repo_copy / "output/releases/1.0.1").exists()
+    assert not (repo / "output/releases/1.0.1").exists()

@@ -1,0 +1,65 @@
+"""Where things live in a checkout, so every stage agrees on one layout.
+
+A `Layout` is rooted at a repository folder rather than fixed at import time: the command line
+uses the checkout the package sits in, and tests and benchmarks point it at a copy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @classmethod
+    def default(cls) -> "Layout":
+        return cls(PACKAGE_ROOT)
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def sources(self) -> Path:
+        return self.raw / "sources"
+
+    @property
+    def mappings(self) -> Path:
+        return self.raw / "mappings"
+
+    @property
+    def taxonomy(self) -> Path:
+        return self.raw / "taxonomy"
+
+    @property
+    def reference(self) -> Path:
+        return self.raw / "reference"
+
+    @property
+    def schemas(self) -> Path:
+        return self.root / "schemas"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def cache(self) -> Path:
+        """Verified results of unchanged inputs (git-ignored, safe to delete)."""
+        return self.root / ".cache"
+
+    @property
+    def seeds(self) -> Path:
+        """Where a sidecar's `seed_file` must point: the shared seeds beside the checkout."""
+        return self.root.parent / "shared" / "seeds"
+
+    def rel(self, path: Path) -> str:
+        """Repository-relative path with forward slashes: what people see in errors and tables."""
+        try:
+            return Path(path).absolute().relative_to(self.root.absolute()).as_posix()
+        except ValueError:
+            return str(path)

@@ -1,0 +1,1 @@
+"""The curator's inputs, in the order they are read: dataset, sources, reference lists, taxonomies, mappings, row counts."""

@@ -1,0 +1,144 @@
+"""Stage 1: the verbatim source texts and their origin sidecars (raw/sources/).
+
+A raw text is evidence: its bytes must still be the bytes its sidecar recorded. The sha256 is
+re-checked on every run, so an accidental edit (an editor stripping a BOM, normalising line ends)
+is caught before any offset is computed against the changed text. A sidecar is checked like any
+curated record, against the registry's `sources` table, at its own lines.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from ..common import yamlfile
+from ..common.files import decode_utf8, list_inputs, read_input
+from ..common.paths import Layout
+from ..common.problems import Problems
+from ..registry.model import Registry
+from .records import Known, check_record, check_rules
+
+SEEDS_FOLDER = ("shared", "seeds")
+
+
+@dataclass(frozen=True)
+class Source:
+    source_id: str
+    raw_path: str       # repository-relative
+    sidecar_path: str   # repository-relative
+    text: str
+    meta: dict          # the sidecar's values, by column
+    sha256: str         # of the raw bytes
+    sidecar_sha256: str  # of the sidecar bytes
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        starts, at = [0], self.text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = self.text.find("\n", at + 1)
+        return starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_of(self, offset: int) -> int:
+        """1-based line holding code point `offset`."""
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def line_text(self, number: int) -> str:
+        start = self.line_starts[number - 1]
+        end = self.line_starts[number] - 1 if number < len(self.line_starts) else len(self.text)
+        return self.text[start:end]
+
+    def row(self, table) -> dict:
+        computed = {"raw_path": self.raw_path, "char_count": len(self.text), "line_count": self.line_count}
+        return {c: computed.get(c, self.meta.get(c)) for c in table.columns}
+
+
+def _seed_problem(seed_file: str) -> str | None:
+    path = PurePosixPath(seed_file)
+    if path.is_absolute() or ".." in path.parts or path.parts[:2] != SEEDS_FOLDER or len(path.parts) != 3:
+        return (f"seed_file {seed_file!r} must name a file directly in {'/'.join(SEEDS_FOLDER)}/, "
+                f"e.g. shared/seeds/000_36f0c5611bdc6da1.txt")
+    return None
+
+
+def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems) -> Source | None:
+    where = layout.rel(sidecar)
+    data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
+    text = None if data is None else decode_utf8(data, where, "sidecar", problems)
+    before = len(problems)
+    doc = None if text is None else yamlfile.parse_into(text, where, problems)
+    if doc is None:
+        if text is not None and len(problems) == before:
+            problems.add(where, 1, "the sidecar is empty; write source_id, seed_file, sha256, lang, title, ...")
+        return None
+    if not isinstance(doc, dict):
+        problems.add(where, yamlfile.line_of(doc), "a source sidecar must be a mapping of keys "
+                     "(source_id, seed_file, sha256, lang, title, ...)")
+        return None
+    table = reg.sidecar_table()
+    found = Problems()
+    meta = check_record(doc, table, reg, Known(), where, 1, found, what="a source sidecar")
+    if meta is not None:
+        check_rules(meta, table, where, 1, found)
+    problems.extend(found)
+    if meta is None or found:
+        return None
+    source_id = meta["source_id"]
+    if source_id != sidecar.stem:
+        problems.add(where, yamlfile.line_of(doc, "source_id"), f"source_id {source_id!r} differs from the file name; "
+                     f"name the files {source_id}.txt and {source_id}.yaml")
+        return None
+    seed_problem = _seed_problem(meta["seed_file"])
+    if seed_problem:
+        problems.add(where, yamlfile.line_of(doc, "seed_file"), seed_problem)
+        return None
+    raw = sidecar.with_suffix(".txt")
+    if not raw.exists() and not raw.is_symlink():
+        problems.add(where, 1, f"raw text {layout.rel(raw)} is missing; copy it byte-identical from {meta['seed_file']}")
+        return None
+    raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
+    if raw_bytes is None:
+        return None
+    actual = hashlib.sha256(raw_bytes).hexdigest()
+    if actual != meta["sha256"]:
+        problems.add(where, yamlfile.line_of(doc, "sha256"),
+                     f"sha256 of {layout.rel(raw)} is {actual}, but the sidecar records {meta['sha256']}: the raw text "
+                     f"changed. Raw texts are never edited: restore it from {meta['seed_file']} "
+                     f"(cp ../{meta['seed_file']} {layout.rel(raw)}), or add a changed source as a new source")
+        return None
+    seed = layout.root.parent / meta["seed_file"]
+    if seed.is_file():
+        seed_bytes = read_input(seed, "source text", layout, Problems(), inside=layout.seeds)
+        if seed_bytes is not None and hashlib.sha256(seed_bytes).hexdigest() != actual:
+            problems.add(where, yamlfile.line_of(doc, "seed_file"),
+                         f"{layout.rel(raw)} is not byte-identical to its seed file {meta['seed_file']}")
+    text = decode_utf8(raw_bytes, layout.rel(raw), "source text", problems)
+    if text is None:
+        return None
+    if meta["title"] not in text:
+        problems.add(where, yamlfile.line_of(doc, "title"), "title does not occur in the raw text; copy it from the text")
+        return None
+    return Source(source_id, layout.rel(raw), where, text, meta, actual, hashlib.sha256(data).hexdigest())
+
+
+def load_sources(reg: Registry, layout: Layout, problems: Problems) -> dict[str, Source]:
+    """Every source in raw/sources, keyed by source_id, in sorted order."""
+    sources = {}
+    for sidecar in list_inputs(layout.sources, "*.yaml"):
+        src = load_source(sidecar, reg, layout, problems)
+        if src:
+            sources[src.source_id] = src
+    for raw in list_inputs(layout.sources, "*.txt"):
+        if not raw.with_suffix(".yaml").exists():
+            problems.add(layout.rel(raw), 1, f"raw text without an origin sidecar; write {layout.rel(raw.with_suffix('.yaml'))}")
+    for other in list_inputs(layout.sources, "*"):
+        if other.suffix not in (".yaml", ".txt") and not other.name.startswith("."):
+            problems.add(layout.rel(other), 1, "raw/sources holds <source_id>.txt and <source_id>.yaml only; "
+                         "move this file elsewhere")
+    return sources

@@ -1,0 +1,164 @@
+"""The Great Expectations suite of a table, rendered from the registry: the same value rules and
+cross-field rules the curator check and pandera enforce, as expectations.
+
+One expectation per column and constraint: a required column is not null; a column with allowed
+values is in that set; a text column matches the one regular expression that says all of its text
+rules (values.value_regex); a figure lies in its range; the primary key is unique; and each rule
+of the table becomes expectations with a row condition (when/then), a column pair comparison
+(not_greater, less) or the custom pair expectation below (in_quote). Column types are enforced
+where they are stored (pandas dtypes checked by pandera, the Arrow schema of every Parquet file),
+so the suite does not spend an expectation per column on them.
+
+Importing this module imports Great Expectations (seconds), so only the release gate does.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+import pandas as pd  # noqa: E402
+from great_expectations.execution_engine import PandasExecutionEngine  # noqa: E402
+from great_expectations.expectations.expectation import ColumnPairMapExpectation  # noqa: E402
+from great_expectations.expectations.metrics.map_metric_provider import (  # noqa: E402
+    ColumnPairMapMetricProvider,
+    column_pair_condition_partial,
+)
+from great_expectations.expectations.row_conditions import Column  # noqa: E402
+
+from .figures import agrees  # noqa: E402
+from .model import Condition, Registry, Rule, Table  # noqa: E402
+from .values import value_regex  # noqa: E402
+
+E = gx.expectations
+
+
+class ColumnPairValuesFigureWrittenInText(ColumnPairMapMetricProvider):
+    """Row-wise: the figure in column A (its absolute value) is a number written in the text of B."""
+    condition_metric_name = "column_pair_values.figure_written_in_text"
+    condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "row_condition", "condition_parser",
+                             "ignore_row_if")
+    condition_value_keys = ()
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, **kwargs):
+        return pd.Series([agrees(float(a), str(b)) for a, b in zip(column_A, column_B)], index=column_A.index)
+
+
+class ExpectColumnPairValuesAToBeWrittenInB(ColumnPairMapExpectation):
+    """Expect each figure of column A to be a number written in the quote of column B (the
+    `in_quote` rule of schemas/tables.yaml)."""
+    map_metric = "column_pair_values.figure_written_in_text"
+    success_keys = ("column_A", "column_B", "ignore_row_if", "mostly")
+    ignore_row_if: str = "either_value_is_missing"
+
+
+def _row_condition(conditions: tuple[Condition, ...]):
+    parts = []
+    for c in conditions:
+        col = Column(c.field)
+        parts.append({"null": lambda: col.is_null(), "not_null": lambda: col.is_not_null(),
+                      "eq": lambda: col == c.value, "ne": lambda: col != c.value}[c.op]())
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition & part
+    return condition
+
+
+def _then(c: Condition, row_condition) -> object:
+    kw = {"column": c.field}
+    if row_condition is not None:
+        kw["row_condition"] = row_condition
+    if c.op == "null":
+        return E.ExpectColumnValuesToBeNull(**kw)
+    if c.op == "not_null":
+        return E.ExpectColumnValuesToNotBeNull(**kw)
+    return E.ExpectColumnValuesToBeInSet(value_set=[c.value], **kw)
+
+
+def rule_expectations(rule: Rule) -> list:
+    if rule.kind == "when":
+        condition = _row_condition(rule.when)
+        return [_then(c, condition) for c in rule.then]
+    if rule.kind in ("not_greater", "less"):
+        a, b = rule.fields
+        return [E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=b, column_B=a, or_equal=rule.kind == "not_greater",
+                                                          ignore_row_if="either_value_is_missing")]
+    return [ExpectColumnPairValuesAToBeWrittenInB(column_A=f, column_B="quote") for f in rule.fields]
+
+
+def field_expectations(f) -> list:
+    out = []
+    if f.required:
+        out.append(E.ExpectColumnValuesToNotBeNull(column=f.name))
+    if f.allowed is not None:
+        out.append(E.ExpectColumnValuesToBeInSet(column=f.name, value_set=sorted(f.allowed)))
+    regex = value_regex(f)
+    if regex is not None:
+        out.append(E.ExpectColumnValuesToMatchRegex(column=f.name, regex=regex))
+    if f.type.name == "date":
+        out.append(E.ExpectColumnValuesToMatchStrftimeFormat(column=f.name, strftime_format="%Y-%m-%d"))
+    if f.type.name in ("integer", "number"):
+        low = f.minimum if f.minimum is not None else (-1e15 if f.type.name == "number" else None)
+        high = f.maximum if f.maximum is not None else (1e15 if f.type.name == "number" else None)
+        if low is not None or high is not None:
+            out.append(E.ExpectColumnValuesToBeBetween(column=f.name, min_value=low, max_value=high))
+    return out
+
+
+def table_expectations(table: Table, row_count: int | None, shared: frozenset[str] = frozenset()) -> list:
+    """A table's suite; the fields in `shared` (the fact fields) are validated in the fact batch."""
+    out = [E.ExpectTableColumnsToMatchOrderedList(column_list=table.columns)]
+    if row_count is not None:
+        out.append(E.ExpectTableRowCountToEqual(value=row_count))
+    if len(table.primary_key) == 1:
+        out.append(E.ExpectColumnValuesToBeUnique(column=table.primary_key[0]))
+    else:
+        out.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(table.primary_key)))
+    for f in table.fields:
+        if f.unique and (f.name,) != table.primary_key:
+            out.append(E.ExpectColumnValuesToBeUnique(column=f.name))
+        if f.name not in shared:
+            out.extend(field_expectations(f))
+    for rule in table.rules:
+        if not (shared and rule.columns <= shared):
+            out.extend(rule_expectations(rule))
+    return out
+
+
+FACT_BATCH = "fact fields"
+
+
+def fact_batch(reg: Registry, frames: dict) -> pd.DataFrame:
+    """The fact fields of every fact table stacked into one frame, with the table and row id of
+    each row: the provenance columns are validated once across all fact tables."""
+    parts = []
+    for t in reg.fact_tables():
+        df = frames[t.name][list(reg.fact_fields)].copy()
+        df.insert(0, "row_id", frames[t.name][t.primary_key[0]])
+        df.insert(0, "table", t.name)
+        parts.append(df)
+    return pd.concat(parts, ignore_index=True)
+
+
+def fact_expectations(reg: Registry) -> list:
+    fact = reg.fact_tables()[0]
+    shared = frozenset(reg.fact_fields)
+    out = [E.ExpectCompoundColumnsToBeUnique(column_list=["table", "row_id"])]
+    for name in reg.fact_fields:
+        out.extend(field_expectations(fact.field(name)))
+    for rule in dict.fromkeys(r for r in fact.rules if r.columns <= shared):
+        out.extend(rule_expectations(rule))
+    return out
+
+
+def suites(reg: Registry, frames: dict, row_counts: dict[str, int]) -> list[tuple[str, pd.DataFrame, list]]:
+    """(batch name, frame, expectations) for the fact batch and every table."""
+    shared = frozenset(reg.fact_fields)
+    out = [(FACT_BATCH, fact_batch(reg, frames), fact_expectations(reg))] if reg.fact_tables() else []
+    for name, table in reg.tables.items():
+        out.append((name, frames[name], table_expectations(table, row_counts.get(name), shared if table.fact else frozenset())))
+    return out

@@ -1,0 +1,137 @@
+"""Stage 6: publish the release with no window in which output/ is incomplete.
+
+The rendered files are written into a staging folder beside output/ (same filesystem), frozen
+releases are carried over as hard links (they never change), and the staging folder is swapped
+with output/ in one atomic step: Linux renameat2(RENAME_EXCHANGE) exchanges the two names, so at
+every instant output/ is either the complete previous release or the complete new one. The old
+release, now under the staging name, is then deleted.
+
+A build killed at any moment leaves at most a `.build-tmp-*` folder (a half-written staging
+folder, or the previous release after the swap); every command of the pipeline removes such
+leftovers when it starts, under a lock, so concurrent builds never collide.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import platform
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+STAGING_PREFIX = ".build-tmp-"
+LOCK_NAME = ".build.lock"
+LEGACY_PREVIOUS = ".output-previous"  # what the two-rename fallback leaves while it swaps
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+_SYSCALL_RENAMEAT2 = {"x86_64": 316, "aarch64": 276}
+
+
+def _renameat2(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths. False where the kernel or filesystem cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    args = (AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    fn = getattr(libc, "renameat2", None)
+    if fn is not None:
+        fn.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+        result = fn(*args)
+    elif platform.machine() in _SYSCALL_RENAMEAT2:
+        result = libc.syscall(_SYSCALL_RENAMEAT2[platform.machine()], ctypes.c_int(AT_FDCWD), ctypes.c_char_p(args[1]),
+                              ctypes.c_int(AT_FDCWD), ctypes.c_char_p(args[3]), ctypes.c_uint(RENAME_EXCHANGE))
+    else:
+        return False
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+@contextmanager
+def locked(parent: Path, wait: bool = True):
+    """Hold the build lock of `parent`; yields False instead when `wait` is off and it is taken."""
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def clean_leftovers(target: Path) -> list[str]:
+    """Remove what killed builds left beside `target`; call it holding the lock. Returns what went."""
+    parent, removed = target.parent, []
+    previous = parent / LEGACY_PREVIOUS
+    if previous.is_dir() and not target.exists():
+        previous.rename(target)  # a two-rename swap was killed between its renames: restore the old release
+        removed.append(f"restored {target.name}/ from {LEGACY_PREVIOUS}")
+    for leftover in sorted(parent.glob(STAGING_PREFIX + "*")) + [previous]:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed.append(leftover.name)
+    releases = target / "releases"
+    if releases.is_dir():
+        for partial in releases.glob(".*.tmp"):
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(f"releases/{partial.name}")
+    return removed
+
+
+def _write(folder: Path, files: dict[str, bytes]) -> None:
+    for rel, data in sorted(files.items()):
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+
+
+def _link_tree(src: Path, dest: Path) -> None:
+    """Frozen releases are immutable: share their bytes instead of copying them."""
+    def link(a, b):
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+    shutil.copytree(src, dest, copy_function=link)
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Make `staging` the new `target` in one step; the old target ends up at `staging`."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _renameat2(staging, target):
+        return
+    # No RENAME_EXCHANGE here: two renames, with LEGACY_PREVIOUS left for clean_leftovers to
+    # restore should the build die between them.
+    previous = target.parent / LEGACY_PREVIOUS
+    os.rename(target, previous)
+    os.rename(staging, target)
+    os.rename(previous, staging)
+
+
+def publish(files: dict[str, bytes], target: Path) -> Path:
+    """Write `files` as the new release at `target`, keeping its frozen releases."""
+    target = Path(target)
+    with locked(target.parent):
+        clean_leftovers(target)
+        staging = target.parent / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        try:
+            _write(staging, files)
+            if (target / "releases").is_dir():
+                _link_tree(target / "releases", staging / "releases")
+            os.chmod(staging, 0o755)
+            swap_in(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # the old release, or a staging folder that failed
+    return target

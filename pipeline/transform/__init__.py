@@ -1,0 +1,1 @@
+"""From verified facts to the rows of every table: normalization, row ids, typed frames."""
