@@ -63,7 +63,7 @@ def verify_mappings(reg: Registry, sources: dict[str, Source], known, layout: La
                     problems: Problems) -> list[Verified]:
     results, mapped = [], {}
     for path in list_inputs(layout.mappings, "*"):
-        if path.name == "README.md" or path.name.startswith("."):
+        if path.name == "README.md":
             continue
         if path.suffix != ".yaml":
             problems.add(layout.rel(path), 1, "raw/mappings holds <source_id>.yaml files (and README.md); "

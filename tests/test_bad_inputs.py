@@ -476,3 +476,34 @@ def test_a_row_count_that_differs_says_to_run_make_counts(repo):
 def test_a_missing_licence_file_is_refused(repo):
     (repo / "LICENSE.md").unlink()
     fails(repo, "build", r"LICENSE.md:1: release file not found")
+
+
+# --- more of the same classes, from the hostile side ----------------------------------------------
+
+def test_a_default_without_a_value_is_refused_not_applied_as_null(repo):
+    n = replace_line(repo, RU, "  role: customer_service_representative", "  role:")
+    err = fails(repo, "check", rf"{RU}:{n}: default 'role' has no value; give it one or remove the line")
+    assert "1 problem(s)" in err, err
+
+
+def test_a_quote_that_is_a_number_says_to_quote_it(repo):
+    n = replace(repo, RU, "- quote: Представитель службы поддержки клиентов\n", "- quote: 123\n")
+    fails(repo, "check", rf"{RU}:{n}: quote must be text, got 123; put it in quotes: '123'")
+
+
+def test_a_hidden_yaml_file_among_the_mappings_is_not_silently_skipped(repo):
+    (repo / "raw/mappings/.draft.yaml").write_text("duties: []\n", encoding="utf-8")
+    fails(repo, "check", r"raw/mappings/.draft.yaml:1: missing source_id")
+
+
+def test_a_second_mapping_of_the_same_source_is_refused(repo):
+    (repo / "raw/mappings/zz-copy.yaml").write_bytes((repo / RU).read_bytes())
+    fails(repo, "check", rf"raw/mappings/zz-copy.yaml:1: a second mapping of ru-csr-duties-and-responsibilities")
+
+
+def test_a_schema_file_linked_from_outside_is_refused(repo, tmp_path):
+    outside = tmp_path / "dataset.yaml"
+    outside.write_bytes((repo / "schemas/dataset.yaml").read_bytes())
+    (repo / "schemas/dataset.yaml").unlink()
+    os.symlink(outside, repo / "schemas/dataset.yaml")
+    fails(repo, "build", r"schemas/dataset.yaml:1: registry resolves to .*, outside \.")

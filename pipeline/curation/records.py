@@ -67,11 +67,15 @@ def check_defaults(doc, tables: list[Table], reg: Registry, known: Known, where:
             out.broken.add(key)
             continue
         table, f = by_key[key]
+        if value is None:
+            problems.add(where, line, f"default {key!r} has no value; give it one or remove the line")
+            out.broken.add(key)
+            continue
         if key == "quote":
             problems.add(where, line, "a quote is never a default; every record quotes its own words")
             out.broken.add(key)
             continue
-        message = judge(f, value, key) or (known.problem(reg, table, f, value, key) if value is not None else None)
+        message = judge(f, value, key) or known.problem(reg, table, f, value, key)
         if message:
             problems.add(where, line, message)
             out.broken.add(key)
