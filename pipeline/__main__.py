@@ -42,7 +42,7 @@ def _check(layout: Layout, args) -> str:
     from .build import check
 
     checked = check(layout)
-    return "ok\n  rows: " + ", ".join(f"{n} {len(df)}" for n, df in checked.frames.items())
+    return "ok\n  rows: " + ", ".join(f"{n} {c}" for n, c in checked.counts.items())
 
 
 def _build(layout: Layout, args) -> str:
@@ -55,17 +55,16 @@ def _build(layout: Layout, args) -> str:
         if fingerprint.is_current(layout, target):
             return "output/ is up to date (no input changed); `make rebuild` forces a build"
     checked = build(layout, target)
-    return f"published {layout.rel(target)}\n  rows: " + ", ".join(f"{n} {len(df)}" for n, df in checked.frames.items())
+    return f"published {layout.rel(target)}\n  rows: " + ", ".join(f"{n} {c}" for n, c in checked.counts.items())
 
 
 def _counts(layout: Layout, args) -> str:
-    from .build import check, per_source_tables
+    from .build import check, observed_counts
     from .curation import row_counts
 
     checked = check(layout, compare_counts=False)
     path = layout.schemas / "row_counts.csv"
-    counts = row_counts.observed(checked.frames, per_source_tables(checked.registry))
-    path.write_text(row_counts.render(counts), encoding="utf-8")
+    path.write_text(row_counts.render(observed_counts(checked)), encoding="utf-8")
     return f"wrote {layout.rel(path)}; review the change with git diff and commit it"
 
 

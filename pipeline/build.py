@@ -1,29 +1,26 @@
 """The build, in the order it runs: load inputs, verify, normalize, validate, then publish.
 
-`check` is everything up to the tables validated by pandera and the cross-table checks: what a
-curator runs after every edit. `build` is `check`, the Great Expectations release gate on the final
-tables, and publishing: every file rendered in memory, written into staging and swapped in at
-once. Nothing is written before every check has passed.
+`check` is everything up to validated tables: what a curator runs after every edit. It works
+mapping by mapping (partitions.py): a mapping whose inputs have not changed is not verified again,
+and those that must be are verified on both cores. `build` is `check`, the assembly of the final
+tables, the Great Expectations release gate on them, and publishing: every file written into a
+staging folder and swapped in at once. Nothing is written before every check has passed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import pandas as pd
-
+from .common.cache import Cache, key
 from .common.files import decode_utf8, list_inputs, read_input
 from .common.paths import Layout
 from .common.problems import Problems, StageFailed
 from .curation.dataset import load_dataset
-from .curation.mappings import Verified, verify_mapping
 from .curation.reference import load_reference
-from .curation.row_counts import check_counts, load_expected, totals
+from .curation.row_counts import ALL, WHERE as COUNTS, load_expected, totals
 from .curation.sources import Source, load_sources
-from .curation.taxonomy import known_ids, load_taxonomies
+from .curation.taxonomy import Entry, known_ids, load_taxonomies
+from .partitions import Partition, PartitionRows, compute_partitions, partition_rows
 from .registry.model import Registry, registry
-from .transform.frames import to_frame
-from .transform.normalize import normalize_facts, sort_key
-from .validation.tables import validate
 
 # Published beside the data: how to cite it and under which terms.
 COPIED = ("CITATION.cff", "LICENSE.md")
@@ -31,23 +28,27 @@ COPIED = ("CITATION.cff", "LICENSE.md")
 
 @dataclass
 class Checked:
-    """The validated tables and what they were made from."""
+    """The validated inputs, and what each mapping contributes."""
     registry: Registry
     meta: dict
     sources: dict[str, Source]
-    frames: dict[str, pd.DataFrame]
+    taxonomies: dict[str, dict[str, Entry]]
+    partitions: list[Partition]
+    fresh: dict[str, PartitionRows]
     expected_counts: dict
     copied: dict[str, bytes]
-
-
-def per_source_tables(reg: Registry) -> set[str]:
-    """Tables whose row counts are kept per source too: every table with a source_id but theirs."""
-    return {t.name for t in reg.tables.values() if "source_id" in t.columns and not t.sidecar}
+    cache: Cache
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _stop_if(problems: Problems) -> None:
     if problems:
         raise StageFailed(problems)
+
+
+def per_source_tables(reg: Registry) -> set[str]:
+    """Tables whose row counts are kept per source too: every table with a source_id but theirs."""
+    return {t.name for t in reg.tables.values() if "source_id" in t.columns and not t.sidecar}
 
 
 def load_copied(layout: Layout, problems: Problems) -> dict[str, bytes]:
@@ -59,92 +60,172 @@ def load_copied(layout: Layout, problems: Problems) -> dict[str, bytes]:
     return out
 
 
-def verify_mappings(reg: Registry, sources: dict[str, Source], known, layout: Layout,
-                    problems: Problems) -> list[Verified]:
-    results, mapped = [], {}
-    for path in list_inputs(layout.mappings, "*"):
-        if path.name == "README.md":
-            continue
-        if path.suffix != ".yaml":
-            problems.add(layout.rel(path), 1, "raw/mappings holds <source_id>.yaml files (and README.md); "
-                         f"rename it to {path.stem}.yaml or move it elsewhere")
-            continue
-        verified = verify_mapping(path, reg, sources, known, layout, problems)
-        if verified.source_id in mapped:
-            problems.add(layout.rel(path), 1, f"a second mapping of {verified.source_id} (the first is "
-                         f"{mapped[verified.source_id]}); keep one mapping per source")
-            continue
-        if verified.source_id:
-            mapped[verified.source_id] = layout.rel(path)
-        results.append(verified)
+def small_tables(reg: Registry, sources: dict[str, Source], taxonomies) -> tuple[dict, dict]:
+    """Rows of the tables that are not partitions (sources, taxonomies), and where each row came from."""
+    sidecar = reg.sidecar_table()
+    rows = {sidecar.name: [s.row(sidecar) for s in sources.values()]}
+    origins = {sidecar.name: {s.source_id: (s.sidecar_path, 1) for s in sources.values()}}
+    for name, entries in taxonomies.items():
+        rows[name] = [e.values for e in entries.values()]
+        origins[name] = {ident: (e.file, e.line) for ident, e in entries.items()}
+    return rows, origins
+
+
+def _validate_small_tables(reg: Registry, rows: dict, origins: dict, cache: Cache, problems: Problems) -> None:
+    """pandera on the sources and taxonomy tables; skipped when their rows have not changed."""
+    entry = key(cache.salt, reg.digest, "small tables", repr(sorted((n, repr(r)) for n, r in rows.items())))
+    hit = cache.get("small-tables", entry)
+    if hit is None:
+        from .transform.frames import to_arrow, to_frame
+        from .validation.tables import validate_table
+
+        found = Problems()
+        for name, table_rows in rows.items():
+            table = reg.tables[name]
+            validate_table(table, to_frame(table, to_arrow(table, table_rows)), origins[name], found)
+        hit = found.items
+        cache.put("small-tables", entry, hit)
+    problems.items.extend(hit)
+
+
+def _mapping_problems(reg: Registry, sources, taxonomies, partitions: list[Partition], layout: Layout,
+                      problems: Problems) -> None:
+    """What only all mappings together can say: every source mapped once, every concept used."""
+    mapped: dict[str, str] = {}
+    for part in partitions:
+        if part.source_id in mapped:
+            problems.add(part.file, 1, f"a second mapping of {part.source_id} (the first is {mapped[part.source_id]}); "
+                         "keep one mapping per source")
+        elif part.source_id:
+            mapped[part.source_id] = part.file
     present = {p.stem for p in list_inputs(layout.mappings, "*.yaml")}
     for source_id, source in sources.items():
         if source_id not in mapped and source_id not in present:
             problems.add(source.sidecar_path, 1, f"source has no mapping; write raw/mappings/{source_id}.yaml "
                          "(see raw/mappings/README.md)")
-    return results
+    if any(part.problems for part in partitions):
+        return  # a refused record would have used concepts; do not report them as unused on top
+    used: dict[str, set] = {}
+    for part in partitions:
+        for table, ids in part.used.items():
+            used.setdefault(table, set()).update(ids)
+    for table in reg.taxonomy_tables():
+        for ident, entry in taxonomies.get(table.name, {}).items():
+            if ident not in used.get(table.name, set()):
+                problems.add(entry.file, entry.line, f"{table.primary_key[0]} {ident!r} is used by no mapping record; "
+                             "map a statement to it or remove it")
 
 
-def _tables(reg: Registry, sources, taxonomies, verified: list[Verified], problems: Problems):
-    """Rows of every table in primary-key order, and the input each row came from."""
-    rows, origins = normalize_facts(reg, [fact for v in verified for fact in v.facts], problems)
-    sidecar = reg.sidecar_table()
-    rows[sidecar.name] = [s.row(sidecar) for s in sources.values()]
-    origins[sidecar.name] = {s.source_id: (s.sidecar_path, 1) for s in sources.values()}
-    for name, entries in taxonomies.items():
-        rows[name] = [e.values for e in entries.values()]
-        origins[name] = {ident: (e.file, e.line) for ident, e in entries.items()}
-    reviews = reg.tables["line_reviews"]
-    rows[reviews.name] = [r.__dict__ for v in verified for r in v.reviews]
-    origins[reviews.name] = {(r.source_id, r.line): (v.file, 1) for v in verified for r in v.reviews}
-    for name, table in reg.tables.items():
-        rows[name] = sorted(({c: r.get(c) for c in table.columns} for r in rows.get(name, [])), key=sort_key(table))
-    return rows, origins
+def _counts(reg: Registry, partitions: list[Partition], small: dict) -> dict[tuple[str, str], int]:
+    counts = {(name, ALL): 0 for name in reg.tables}
+    for name, table_rows in small.items():
+        counts[(name, ALL)] = len(table_rows)
+    per_source = per_source_tables(reg)
+    for part in partitions:
+        for name, n in part.counts.items():
+            counts[(name, ALL)] += n
+            if name in per_source and n:
+                counts[(name, part.source_id)] = n
+    return counts
 
 
-def check(layout: Layout, compare_counts: bool = True) -> Checked:
+def _check_counts(expected: dict, observed: dict, problems: Problems) -> None:
+    for k in sorted(set(expected) | set(observed)):
+        want, line = expected.get(k, (0, 1))
+        got = observed.get(k, 0)
+        if want != got:
+            table, source_id = k
+            scope = "in all" if source_id == ALL else f"from {source_id}"
+            problems.add(COUNTS, line, f"{table} has {got} rows {scope}; the file expects {want}; if the change is "
+                         "intended, run `make counts` and commit schemas/row_counts.csv")
+
+
+def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = None) -> Checked:
     """Load, verify, normalize and validate; StageFailed carries every problem found on the way."""
     problems = Problems()
+    cache = cache or Cache(layout)
     # Load inputs.
     reg = registry(layout)
     meta = load_dataset(layout, problems)
-    sources = load_sources(reg, layout, problems)
+    sources = load_sources(reg, layout, problems, cache)
     reference = load_reference(layout, problems)
     taxonomies = load_taxonomies(reg, reference, layout, problems)
     expected = load_expected(layout, set(reg.tables), problems) if compare_counts else {}
     copied = load_copied(layout, problems)
     _stop_if(problems)  # offsets and ids mean nothing against a changed source or a broken taxonomy
-    # Verify the mappings against their sources and the taxonomies.
-    verified = verify_mappings(reg, sources, known_ids(taxonomies, reg), layout, problems)
-    # Normalize into the rows of every table.
-    rows, origins = _tables(reg, sources, taxonomies, verified, problems)
+    # Verify every mapping, normalize its facts into rows, validate them (cached, on both cores).
+    partitions, fresh = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache)
+    _mapping_problems(reg, sources, taxonomies, partitions, layout, problems)
     _stop_if(problems)
-    frames = {name: to_frame(reg.tables[name], rows[name]) for name in reg.tables}
-    # Validate every table and the tables together.
-    validate(reg, frames, sources, origins, problems)
+    # Validate the tables that are not partitions, and the row counts under review.
+    small, origins = small_tables(reg, sources, taxonomies)
+    _validate_small_tables(reg, small, origins, cache, problems)
+    observed = _counts(reg, partitions, small)
     if compare_counts:
-        check_counts(expected, frames, per_source_tables(reg), problems)
+        _check_counts(expected, observed, problems)
     _stop_if(problems)
-    return Checked(reg, meta, sources, frames, expected, copied)
+    counts = {name: n for (name, source_id), n in observed.items() if source_id == ALL}
+    return Checked(reg, meta, sources, taxonomies, partitions, fresh, expected, copied, cache, counts)
+
+
+def observed_counts(checked: Checked) -> dict[tuple[str, str], int]:
+    small, _ = small_tables(checked.registry, checked.sources, checked.taxonomies)
+    return _counts(checked.registry, checked.partitions, small)
+
+
+def assemble(checked: Checked) -> dict:
+    """The final tables, as Arrow, in primary-key order: partitions concatenated, small tables added."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .transform.frames import to_arrow
+
+    reg = checked.registry
+    small, _ = small_tables(reg, checked.sources, checked.taxonomies)
+    pieces: dict[str, list] = {name: [] for name in reg.tables}
+    for part in checked.partitions:
+        rows = partition_rows(part, checked.fresh, checked.cache)
+        if rows is None:
+            raise StageFailed(_lost(part))
+        for name, table in rows.tables.items():
+            pieces[name].append(table)
+    tables = {}
+    for name, table in reg.tables.items():
+        if name in small:
+            data = to_arrow(table, small[name])
+        else:
+            data = pa.concat_tables(pieces[name]) if pieces[name] else to_arrow(table, [])
+        order = pc.sort_indices(data, sort_keys=[(k, "ascending") for k in table.primary_key])
+        tables[name] = data.take(order).combine_chunks()
+    return tables
+
+
+def _lost(part: Partition) -> Problems:
+    problems = Problems()
+    problems.add(part.file, 1, "the cached rows of this mapping could not be read (was .cache/ changed during the "
+                 "build?); run the build again")
+    return problems
 
 
 def build(layout: Layout, target) -> Checked:
     """Check, gate, and publish the release at `target` (default output/)."""
     from .release import fingerprint
-    from .release.publish import publish
-    from .release.render import checksums, render_release
+    from .release.publish import publishing
     from .release.report import render_report
+    from .release.write import write_release
     from .validation import gate
+    from .validation.tables import foreign_key_problems
 
     stamp = fingerprint.compute(layout)
     with gate.start() as release_gate:  # imports Great Expectations in a worker while we check
         checked = check(layout)
-        release_gate.submit(checked.registry, checked.frames, totals(checked.expected_counts))
-        # Render every file in memory while the gate validates the final tables.
-        files = render_release(checked.registry, checked.frames, checked.meta, checked.copied)
+        tables = assemble(checked)
+        problems = Problems()
+        foreign_key_problems(checked.registry, tables, problems)
+        _stop_if(problems)
+        release_gate.submit(checked.registry, tables, totals(checked.expected_counts))
         verdict = release_gate.result()
-    files["validation/index.html"] = render_report(verdict, checked.meta)
-    files["SHA256SUMS"] = checksums(files)
-    files[fingerprint.STAMP] = (stamp + "\n").encode()
-    publish(files, target)
+    with publishing(target) as staging:
+        write_release(staging, checked.registry, tables, checked.meta, checked.copied,
+                      render_report(verdict, checked.meta), stamp)
     return checked

@@ -66,6 +66,22 @@ def copy_repo(dest: Path, with_output: bool = True) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory):
+    """One verification cache for every copy of the repository a test makes: entries are keyed by
+    content, so a copy with one file broken re-verifies that file only."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("PIPELINE_CACHE")
+    os.environ["PIPELINE_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("PIPELINE_CACHE", None)
+    else:
+        os.environ["PIPELINE_CACHE"] = old
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return copy_repo(tmp_path / "repo")

@@ -72,5 +72,5 @@ def test_committed_release_carries_the_document():
     assert json.loads(COMMITTED.read_text(encoding="utf-8")) == croissant(REG, dataset_meta(), _parquet(COMMITTED.parent))
 
 
-def _parquet(folder: Path) -> dict[str, bytes]:
-    return {p.stem: p.read_bytes() for p in (folder / "parquet").glob("*.parquet")}
+def _parquet(folder: Path) -> dict[str, tuple[str, int]]:
+    return {p.stem: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size) for p in (folder / "parquet").glob("*.parquet")}

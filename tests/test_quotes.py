@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
+from pipeline.common.cache import Cache
 from pipeline.common.paths import Layout
 from pipeline.common.problems import Problems
 from pipeline.curation.quotes import QuoteError, locate
 from pipeline.curation.sources import load_sources
 from pipeline.registry.model import registry
 
-SOURCES = load_sources(registry(), Layout(ROOT), Problems())
+SOURCES = load_sources(registry(), Layout(ROOT), Problems(), Cache(Layout(ROOT), enabled=False))
 ZH = SOURCES["zh-csr-job-description-smb-templates"]
 RU = SOURCES["ru-csr-duties-and-responsibilities"]
 

@@ -19,7 +19,7 @@ from pipeline.registry.pandera_schema import column, pandera_schema
 from pipeline.registry.rules import broken_by, sql_check, violations
 from pipeline.registry.sql_schema import ddl
 from pipeline.registry.values import WHITESPACE, judge, sql_checks
-from pipeline.transform.frames import to_frame
+from pipeline.transform.frames import to_arrow, to_frame
 from pipeline.transform.fx import PERIODS_PER_YEAR
 
 REG = registry()
@@ -227,10 +227,10 @@ def test_pandera_rejects_a_duplicate_primary_key_and_a_value_outside_its_enum():
     table = REG.tables["duties"]
     row = {"duty_id": "answer_customer_inquiries", "label_en": "Answer questions", "category": "inquiry_handling"}
     with pytest.raises(SchemaErrors) as err:
-        pandera_schema(table).validate(to_frame(table, [row, row]), lazy=True)
+        pandera_schema(table).validate(to_frame(table, to_arrow(table, [row, row])), lazy=True)
     assert "duty_id" in err.value.failure_cases["column"].astype(str).tolist()
     with pytest.raises(SchemaErrors) as err:
-        pandera_schema(table).validate(to_frame(table, [{**row, "category": "cooking"}]), lazy=True)
+        pandera_schema(table).validate(to_frame(table, to_arrow(table, [{**row, "category": "cooking"}])), lazy=True)
     assert "cooking" in err.value.failure_cases["failure_case"].astype(str).tolist()
 
 

@@ -5,6 +5,7 @@ uses the checkout the package sits in, and tests and benchmarks point it at a co
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,9 @@ class Layout:
 
     @property
     def cache(self) -> Path:
-        """Verified results of unchanged inputs (git-ignored, safe to delete)."""
-        return self.root / ".cache"
+        """Verified results of unchanged inputs (git-ignored, safe to delete). PIPELINE_CACHE puts
+        it elsewhere, e.g. to share it between checkouts: entries are keyed by content, so that is safe."""
+        return Path(os.environ["PIPELINE_CACHE"]) if os.environ.get("PIPELINE_CACHE") else self.root / ".cache"
 
     @property
     def seeds(self) -> Path:

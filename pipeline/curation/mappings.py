@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common import yamlfile
-from ..common.files import decode_utf8, read_input
+from ..common.files import decode_utf8
 from ..common.paths import Layout
 from ..common.problems import Problems
 from ..registry.model import Registry, Table
@@ -90,8 +90,9 @@ class _Mapping:
                          f"source_id {source_id!r} is not a source in raw/sources{hint(source_id, self.sources)}")
             return out
         out.source_id = source_id
-        if stem != source_id:
-            self.err(yamlfile.line_of(doc, "source_id"), f"the file name must be {source_id}.yaml")
+        if stem != source_id:  # nothing more is verified: the file must first be named for its source
+            self.err(yamlfile.line_of(doc, "source_id"), f"the file name must be {source_id}.yaml, the source it maps")
+            return out
         for key in doc:
             if key not in TOP_LEVEL and key not in self.sections:
                 self.err(yamlfile.line_of(doc, key), f"unknown section {key!r}{hint(key, [*self.sections, *TOP_LEVEL])}; "
@@ -213,15 +214,15 @@ class _Mapping:
         return reviews
 
 
-def verify_mapping(path: Path, reg: Registry, sources: dict[str, Source], known: Known, layout: Layout,
+def verify_mapping(path: Path, data: bytes, reg: Registry, sources: dict[str, Source], known: Known, layout: Layout,
                    problems: Problems) -> Verified:
+    """What the mapping at `path`, whose bytes are `data`, states; its problems go to `problems`."""
     where = layout.rel(path)
-    data = read_input(path, "mapping", layout, problems, inside=layout.mappings)
-    text = None if data is None else decode_utf8(data, where, "mapping", problems)
+    text = decode_utf8(data, where, "mapping", problems)
     before = len(problems)
     doc = None if text is None else yamlfile.parse_into(text, where, problems)
     if doc is None:
         if text is not None and len(problems) == before:
             problems.add(where, 1, f"the mapping is empty; start it with `source_id: {path.stem}`")
-        return Verified()
+        return Verified(file=where)
     return _Mapping(where, reg, sources, known, problems).verify(doc, path.stem)

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from ..common import yamlfile
+from ..common.cache import Cache, key
 from ..common.files import decode_utf8, list_inputs, read_input
 from ..common.paths import Layout
 from ..common.problems import Problems
@@ -28,10 +29,14 @@ class Source:
     source_id: str
     raw_path: str       # repository-relative
     sidecar_path: str   # repository-relative
-    text: str
     meta: dict          # the sidecar's values, by column
-    sha256: str         # of the raw bytes
-    sidecar_sha256: str  # of the sidecar bytes
+    sha256: str         # of the raw bytes, checked against the sidecar
+    root: Path          # the checkout, to read the text when it is needed
+
+    @cached_property
+    def text(self) -> str:
+        """The raw text, read when a mapping of it must be verified (its bytes were checked)."""
+        return (self.root / self.raw_path).read_bytes().decode("utf-8")
 
     @cached_property
     def line_starts(self) -> list[int]:
@@ -55,7 +60,7 @@ class Source:
         return self.text[start:end]
 
     def row(self, table) -> dict:
-        computed = {"raw_path": self.raw_path, "char_count": len(self.text), "line_count": self.line_count}
+        computed = {"raw_path": self.raw_path, "char_count": self.meta["char_count"], "line_count": self.meta["line_count"]}
         return {c: computed.get(c, self.meta.get(c)) for c in table.columns}
 
 
@@ -67,10 +72,11 @@ def _seed_problem(seed_file: str) -> str | None:
     return None
 
 
-def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems) -> Source | None:
+def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Registry, layout: Layout,
+                 problems: Problems) -> dict | None:
+    """The sidecar's values (with the text's length in code points and lines), or None."""
     where = layout.rel(sidecar)
-    data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
-    text = None if data is None else decode_utf8(data, where, "sidecar", problems)
+    text = decode_utf8(data, where, "sidecar", problems)
     before = len(problems)
     doc = None if text is None else yamlfile.parse_into(text, where, problems)
     if doc is None:
@@ -99,10 +105,6 @@ def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems
         problems.add(where, yamlfile.line_of(doc, "seed_file"), seed_problem)
         return None
     raw = sidecar.with_suffix(".txt")
-    if not raw.exists() and not raw.is_symlink():
-        problems.add(where, 1, f"raw text {layout.rel(raw)} is missing; copy it byte-identical from {meta['seed_file']}")
-        return None
-    raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
     if raw_bytes is None:
         return None
     actual = hashlib.sha256(raw_bytes).hexdigest()
@@ -118,20 +120,48 @@ def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems
         if seed_bytes is not None and hashlib.sha256(seed_bytes).hexdigest() != actual:
             problems.add(where, yamlfile.line_of(doc, "seed_file"),
                          f"{layout.rel(raw)} is not byte-identical to its seed file {meta['seed_file']}")
-    text = decode_utf8(raw_bytes, layout.rel(raw), "source text", problems)
-    if text is None:
+    raw_text = decode_utf8(raw_bytes, layout.rel(raw), "source text", problems)
+    if raw_text is None:
         return None
-    if meta["title"] not in text:
+    if meta["title"] not in raw_text:
         problems.add(where, yamlfile.line_of(doc, "title"), "title does not occur in the raw text; copy it from the text")
         return None
-    return Source(source_id, layout.rel(raw), where, text, meta, actual, hashlib.sha256(data).hexdigest())
+    return {**meta, "char_count": len(raw_text), "line_count": raw_text.count("\n") + 1}
 
 
-def load_sources(reg: Registry, layout: Layout, problems: Problems) -> dict[str, Source]:
+def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems, cache: Cache) -> Source | None:
+    """One source, its sidecar checked once per content: an unchanged sidecar and text are not read again."""
+    where = layout.rel(sidecar)
+    data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
+    if data is None:
+        return None
+    raw = sidecar.with_suffix(".txt")
+    if not raw.exists() and not raw.is_symlink():
+        problems.add(where, 1, f"raw text {layout.rel(raw)} is missing; copy it byte-identical from the seed file "
+                     "its sidecar names")
+        return None
+    raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
+    if raw_bytes is None:
+        return None
+    entry = key(cache.salt, reg.digest, where, data, hashlib.sha256(raw_bytes).digest())
+    hit = cache.get("sources", entry)
+    if hit is None:
+        found = Problems()
+        meta = check_source(sidecar, data, raw_bytes, reg, layout, found)
+        hit = (meta, found.items)
+        cache.put("sources", entry, hit)
+    meta, items = hit
+    problems.items.extend(items)
+    if meta is None:
+        return None
+    return Source(meta["source_id"], layout.rel(raw), where, meta, meta["sha256"], layout.root)
+
+
+def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache) -> dict[str, Source]:
     """Every source in raw/sources, keyed by source_id, in sorted order."""
     sources = {}
     for sidecar in list_inputs(layout.sources, "*.yaml"):
-        src = load_source(sidecar, reg, layout, problems)
+        src = load_source(sidecar, reg, layout, problems, cache)
         if src:
             sources[src.source_id] = src
     for raw in list_inputs(layout.sources, "*.txt"):

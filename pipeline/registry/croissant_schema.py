@@ -10,7 +10,6 @@ release always gives the same JSON.
 from __future__ import annotations
 
 import copy
-import hashlib
 
 from .model import Registry, Table
 
@@ -66,12 +65,13 @@ def _ref(uid: str) -> dict:
     return {"@id": uid}
 
 
-def _file_object(table: Table, data: bytes) -> dict:
+def _file_object(table: Table, written: tuple[str, int]) -> dict:
     rel = f"parquet/{table.name}.parquet"
+    sha256, size = written
     return {"@type": "cr:FileObject", "@id": f"{table.name}.parquet", "name": f"{table.name}.parquet",
             "description": f"The {table.name} table as Parquet.", "contentUrl": rel,
-            "contentSize": f"{len(data)} B", "encodingFormat": "application/x-parquet",
-            "sha256": hashlib.sha256(data).hexdigest()}
+            "contentSize": f"{size} B", "encodingFormat": "application/x-parquet",
+            "sha256": sha256}
 
 
 def _record_set(table: Table) -> dict:
@@ -97,8 +97,8 @@ def _cite_as(meta: dict) -> str:
     return f"{authors}. {meta['title']} ({meta['name']}), version {meta['version']}. {licences}.{where}"
 
 
-def croissant(reg: Registry, meta: dict, parquet: dict[str, bytes]) -> dict:
-    """The Croissant document of the release whose Parquet files are `parquet` (table -> bytes)."""
+def croissant(reg: Registry, meta: dict, parquet: dict[str, tuple[str, int]]) -> dict:
+    """The Croissant document of the release whose Parquet files have these sha256 and sizes."""
     licences = [lic["path"] for lic in meta["licenses"]]
     doc = {"@context": copy.deepcopy(CONTEXT), "@type": "sc:Dataset", "conformsTo": CONFORMS_TO,
            "name": meta["name"], "alternateName": meta["title"], "description": meta["description"],

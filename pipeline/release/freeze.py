@@ -16,7 +16,6 @@ from ..common.problems import Problems, StageFailed
 from ..curation.dataset import dataset_meta
 from .diff import diff_releases, render
 from .publish import clean_leftovers, locked
-from .render import checksums
 
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 # Rebuilt by every build and not part of a frozen version: the build stamp.
@@ -85,6 +84,7 @@ def freeze(layout: Layout, out: Path | None = None) -> Path:
         diff = render(diff_releases(previous, staging), earlier[-1] if earlier else "nothing", version)
         frozen["DIFF.md"] = diff.encode("utf-8")
         (staging / "DIFF.md").write_bytes(frozen["DIFF.md"])
-        (staging / "SHA256SUMS").write_bytes(checksums(frozen))
+        sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {rel}\n" for rel, data in sorted(frozen.items()))
+        (staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
         staging.rename(dest)
     return dest

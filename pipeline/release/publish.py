@@ -1,6 +1,6 @@
 """Stage 6: publish the release with no window in which output/ is incomplete.
 
-The rendered files are written into a staging folder beside output/ (same filesystem), frozen
+The release's files are written into a staging folder beside output/ (same filesystem), frozen
 releases are carried over as hard links (they never change), and the staging folder is swapped
 with output/ in one atomic step: Linux renameat2(RENAME_EXCHANGE) exchanges the two names, so at
 every instant output/ is either the complete previous release or the complete new one. The old
@@ -86,14 +86,6 @@ def clean_leftovers(target: Path) -> list[str]:
     return removed
 
 
-def _write(folder: Path, files: dict[str, bytes]) -> None:
-    for rel, data in sorted(files.items()):
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(data)
-
-
 def _link_tree(src: Path, dest: Path) -> None:
     """Frozen releases are immutable: share their bytes instead of copying them."""
     def link(a, b):
@@ -119,19 +111,31 @@ def swap_in(staging: Path, target: Path) -> None:
     os.rename(previous, staging)
 
 
-def publish(files: dict[str, bytes], target: Path) -> Path:
-    """Write `files` as the new release at `target`, keeping its frozen releases."""
+@contextmanager
+def publishing(target: Path):
+    """A staging folder for the new release; on leaving without an error it is swapped in for
+    `target`, keeping the frozen releases, and the old release is removed. On any error (or a
+    kill) `target` is exactly as it was."""
     target = Path(target)
     with locked(target.parent):
         clean_leftovers(target)
         staging = target.parent / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         staging.mkdir()
         try:
-            _write(staging, files)
+            yield staging
             if (target / "releases").is_dir():
                 _link_tree(target / "releases", staging / "releases")
             os.chmod(staging, 0o755)
             swap_in(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # the old release, or a staging folder that failed
-    return target
+
+
+def publish(files: dict[str, bytes], target: Path) -> Path:
+    """Publish a release given as its files' bytes (small releases, and tests)."""
+    with publishing(target) as staging:
+        for rel, data in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return Path(target)

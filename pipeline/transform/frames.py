@@ -1,15 +1,38 @@
-"""Rows to typed pandas DataFrames, with the dtype the registry's type table gives each field.
+"""Rows to Arrow, once, with the types the registry gives each field; Arrow to pandas for the
+validators.
 
-Nullable extension dtypes (string, Int64, Float64, boolean) keep a missing value missing instead
-of turning an integer column into floats, so Parquet, CSV and SQLite agree.
+Arrow is the release's working form: Parquet, CSV and SQLite are written from it. pandera and
+Great Expectations read pandas, so a table is handed to them with nullable extension dtypes
+(string, Int64, Float64, boolean), which keep a missing value missing instead of turning an
+integer column into floats; dates travel to them as ISO text.
 """
 from __future__ import annotations
 
-import pandas as pd
+import datetime as dt
 
+import pandas as pd
+import pyarrow as pa
+
+from ..registry.arrow_schema import arrow_schema
 from ..registry.model import Table
 
+_PANDAS = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
+           pa.bool_(): pd.BooleanDtype()}
 
-def to_frame(table: Table, rows: list[dict]) -> pd.DataFrame:
-    data = {f.name: pd.array([r.get(f.name) for r in rows], dtype=f.type.pandas) for f in table.fields}
-    return pd.DataFrame(data, columns=table.columns)
+
+def to_arrow(table: Table, rows: list[dict], version: str = "") -> pa.Table:
+    dates = [f.name for f in table.fields if f.type.name == "date"]
+    if dates:
+        rows = [{**r, **{d: None if r.get(d) is None else dt.date.fromisoformat(r[d]) for d in dates}} for r in rows]
+    return pa.Table.from_pylist(rows, schema=arrow_schema(table, version))
+
+
+def to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
+    columns = {}
+    for f in table.fields:
+        col = arrow.column(f.name)
+        if f.type.name == "date":
+            col = col.cast(pa.string())
+        columns[f.name] = col
+    frame = pa.table(columns).to_pandas(types_mapper=_PANDAS.get)
+    return frame[table.columns]

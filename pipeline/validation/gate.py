@@ -112,12 +112,15 @@ def _halves(batches: list) -> tuple[list, list]:
     return a, b
 
 
-def run_suites(reg, frames: dict, row_counts: dict[str, int], processes: int = 2) -> GateResult:
-    """Validate every batch with its suite; with two processes, half the batches go to a fork."""
+def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2) -> GateResult:
+    """Validate every batch of the final tables (Arrow) with its suite; with two processes, half
+    the batches go to a fork."""
     import great_expectations as gx
 
     from ..registry.expectations import suites
+    from ..transform.frames import to_frame
 
+    frames = {name: to_frame(reg.tables[name], data) for name, data in tables.items()}
     batches = suites(reg, frames, row_counts)
     order = [name for name, _, _ in batches]
     if processes < 2 or len(batches) < 2:

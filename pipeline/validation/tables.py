@@ -1,5 +1,5 @@
-"""Stage 4: validate every table against the registry (pandera, lazily, every failure at once)
-and across tables: foreign keys, every quote against its raw text, and concepts nothing uses.
+"""Stage 4: validate tables against the registry (pandera, lazily, every failure at once) and
+across tables (foreign keys, primary keys across partitions).
 
 A failure is reported at the input the row came from (the mapping record, the taxonomy entry, the
 sidecar), so even a problem only a whole table reveals points at a file and a line.
@@ -7,60 +7,62 @@ sidecar), so even a problem only a whole table reveals points at a file and a li
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from ..common.problems import Problems
-from ..curation.sources import Source
 from ..registry.model import Registry, Table
 from ..registry.pandera_schema import pandera_schema
 
-Origins = dict[str, dict[object, tuple[str, int]]]  # table -> primary key value -> (file, line)
+Origins = dict[object, tuple[str, int]]  # primary key value -> (file, line)
 
 
-def _where(origins: Origins, table: Table, df: pd.DataFrame, index) -> tuple[str, int, str]:
-    if index is None or pd.isna(index) or not 0 <= int(index) < len(df):
-        return f"schemas/tables.yaml", table.line, ""
-    key = df.iloc[int(index)][list(table.primary_key)]
-    key = key.iloc[0] if len(table.primary_key) == 1 else tuple(key)
-    file, line = origins.get(table.name, {}).get(key, ("schemas/tables.yaml", table.line))
-    return file, line, f" row {key}"
-
-
-def schema_problems(table: Table, df: pd.DataFrame, origins: Origins, problems: Problems) -> None:
+def schema_failures(table: Table, df: pd.DataFrame) -> list[tuple[int | None, str]]:
+    """(row position or None, what failed) for every failure of the table's pandera schema."""
     try:
         pandera_schema(table).validate(df, lazy=True)
+        return []
     except SchemaErrors as err:
+        out = []
         for case in err.failure_cases.itertuples(index=False):
-            file, line, row = _where(origins, table, df, case.index)
+            index = None if case.index is None or pd.isna(case.index) else int(case.index)
             column = "" if pd.isna(case.column) or case.column == table.name else f".{case.column}"
-            problems.add(file, line, f"{table.name}{column}{row}: {case.check} failed for {case.failure_case!r}")
+            out.append((index, f"{table.name}{column}: {case.check} failed for {case.failure_case!r}"))
+        return out
 
 
-def validate(reg: Registry, frames: dict[str, pd.DataFrame], sources: dict[str, Source], origins: Origins,
-             problems: Problems) -> None:
+def key_of(table: Table, df: pd.DataFrame, index: int):
+    key = df.iloc[index][list(table.primary_key)]
+    return key.iloc[0] if len(table.primary_key) == 1 else tuple(key)
+
+
+def report(table: Table, df: pd.DataFrame, failures, origins: Origins, problems: Problems) -> None:
+    for index, message in failures:
+        if index is None or not 0 <= index < len(df):
+            problems.add("schemas/tables.yaml", table.line, message)
+            continue
+        row = key_of(table, df, index)
+        file, line = origins.get(row, ("schemas/tables.yaml", table.line))
+        problems.add(file, line, f"{message} (row {row})")
+
+
+def validate_table(table: Table, df: pd.DataFrame, origins: Origins, problems: Problems) -> None:
+    report(table, df, schema_failures(table, df), origins, problems)
+
+
+def foreign_key_problems(reg: Registry, tables: dict[str, pa.Table], problems: Problems) -> None:
+    """Every foreign key of every table names a row of the table it refers to, and every primary
+    key is unique across the partitions a table was assembled from."""
     for name, table in reg.tables.items():
-        schema_problems(table, frames[name], origins, problems)
-    for name, table in reg.tables.items():
-        df = frames[name]
+        data = tables[name]
+        if len(table.primary_key) == 1 and data.num_rows:
+            keys = data.column(table.primary_key[0])
+            if pc.count_distinct(keys).as_py() != data.num_rows:
+                problems.add("schemas/tables.yaml", table.line, f"{name}: a primary key value occurs twice")
         for fk in table.foreign_keys:
-            known = set(frames[fk.table][fk.field].dropna())
-            missing = ~df[fk.field].isna() & ~df[fk.field].isin(known)
-            for index in df.index[missing]:
-                file, line, row = _where(origins, table, df, index)
-                problems.add(file, line, f"{name}{row}: {fk.field} {df.at[index, fk.field]!r} has no row in {fk.table}")
-        if table.fact:
-            for index, r in enumerate(df[["source_id", "char_start", "char_end", "quote"]].itertuples(index=False)):
-                text = sources[r.source_id].text if r.source_id in sources else None
-                if text is None or text[r.char_start:r.char_end] != r.quote:
-                    file, line, row = _where(origins, table, df, index)
-                    problems.add(file, line, f"{name}{row}: raw[char_start:char_end] != quote")
-    used: dict[str, set] = {}
-    for name, table in reg.tables.items():
-        if table.fact:
-            for fk in table.foreign_keys:
-                used.setdefault(fk.table, set()).update(frames[name][fk.field].dropna())
-    for table in reg.taxonomy_tables():
-        key = table.primary_key[0]
-        for ident, (file, line) in origins.get(table.name, {}).items():
-            if ident not in used.get(table.name, set()):
-                problems.add(file, line, f"{key} {ident!r} is used by no mapping record; map a statement to it or remove it")
+            values = data.column(fk.field)
+            known = tables[fk.table].column(fk.field)
+            missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known)))
+            for value in pc.unique(pc.filter(values, missing)).to_pylist()[:20]:
+                problems.add("schemas/tables.yaml", table.line, f"{name}.{fk.field} {value!r} has no row in {fk.table}")

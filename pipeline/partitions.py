@@ -1,0 +1,209 @@
+"""What each mapping contributes to the release, computed once per content and side by side.
+
+A mapping is verified against its source (stage 2), its facts normalized into rows with their
+ids (stage 3) and those rows validated by pandera (stage 4) as one unit: a partition of the fact
+tables. Its result depends only on the mapping's bytes, its source's text and language, the
+registry, the concept ids of the taxonomies and the pipeline's code, so it is cached under a key
+of those contents (common/cache.py) and computed again only when one of them changes. A curator
+who edits one mapping waits for that mapping.
+
+Two facts keep the cache sound without making every taxonomy edit a full re-check: a partition
+without problems stays valid while every concept it uses still exists (adding a concept cannot
+break it), and a partition with problems is reused only with exactly the same ids and sources
+(its hints name them).
+
+Partitions that must be computed are split into chunks and computed in worker processes, one per
+core; each chunk is validated by pandera in one pass per table.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .common.cache import Cache, key
+from .common.files import list_inputs, read_input
+from .common.paths import Layout
+from .common.problems import Problem, Problems
+from .curation.mappings import verify_mapping
+from .curation.records import Known
+from .curation.sources import Source
+from .registry.model import Registry
+
+REVIEWS = "line_reviews"  # the table of every line's review, a partition like the facts
+
+
+@dataclass
+class Partition:
+    """The summary of one mapping's result: enough for `make check`, without its rows."""
+    file: str
+    entry: str
+    source_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    used: dict[str, list] = field(default_factory=dict)
+    fingerprint: str = ""  # of the ids and sources its problems mention, when it has problems
+
+
+@dataclass
+class PartitionRows:
+    """One mapping's rows, as Arrow tables, and the record each row came from."""
+    tables: dict = field(default_factory=dict)   # table name -> pa.Table
+    origins: dict = field(default_factory=dict)  # table name -> {row id: (file, line)}
+
+
+def _ids_fingerprint(known: Known, sources: dict[str, Source]) -> str:
+    parts = [f"{t}:{','.join(sorted(ids))}" for t, ids in sorted(known.ids.items())]
+    return hashlib.sha256("\n".join([*parts, ",".join(sorted(sources))]).encode()).hexdigest()
+
+
+def _valid(part: Partition, known: Known, fingerprint: str) -> bool:
+    if part.problems:
+        return part.fingerprint == fingerprint
+    return all(set(ids) <= known.ids.get(table, set()) for table, ids in part.used.items())
+
+
+# --- computing partitions (in a worker, or in this process) ----------------------------------------
+
+_CONTEXT: dict = {}
+
+
+def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partition, PartitionRows]:
+    from .transform.frames import to_arrow
+    from .transform.normalize import normalize_facts
+
+    reg, sources, known, layout = ctx["reg"], ctx["sources"], ctx["known"], ctx["layout"]
+    problems = Problems()
+    verified = verify_mapping(path, data, reg, sources, known, layout, problems)
+    rows, origins = normalize_facts(reg, verified.facts, problems)
+    part = Partition(layout.rel(path), entry, verified.source_id)
+    out = PartitionRows()
+    if verified.source_id in sources:
+        source = sources[verified.source_id]
+        for name, table_rows in rows.items():
+            for row in table_rows:
+                if source.text[row["char_start"]:row["char_end"]] != row["quote"]:
+                    file, line = origins[name][row[reg.tables[name].primary_key[0]]]
+                    problems.add(file, line, f"{name}: raw[char_start:char_end] != quote")
+        reviews = reg.tables[REVIEWS]
+        rows[REVIEWS] = [{c: getattr(r, c) for c in reviews.columns} for r in verified.reviews]
+        origins[REVIEWS] = {(r.source_id, r.line): (part.file, 1) for r in verified.reviews}
+        for name, table_rows in rows.items():
+            table = reg.tables[name]
+            out.tables[name] = to_arrow(table, table_rows)
+            part.counts[name] = len(table_rows)
+            for fk in table.foreign_keys:
+                if fk.table in known.ids:
+                    part.used.setdefault(fk.table, set()).update(r[fk.field] for r in table_rows if r[fk.field] is not None)
+    part.used = {t: sorted(ids) for t, ids in part.used.items()}
+    out.origins = origins
+    part.problems = problems.items
+    return part, out
+
+
+def _validate_chunk(results: list[tuple[Partition, PartitionRows]], reg: Registry) -> None:
+    """pandera on the rows of a chunk of partitions, one pass per table; each failure goes to
+    the partition (and the record) it came from."""
+    import pyarrow as pa
+
+    from .transform.frames import to_frame
+    from .validation.tables import key_of, schema_failures
+
+    clean = [(p, r) for p, r in results if not p.problems and r.tables]
+    for name in {n for _, r in clean for n in r.tables}:
+        table = reg.tables[name]
+        owners = [(p, r) for p, r in clean if name in r.tables]
+        frame = to_frame(table, pa.concat_tables([r.tables[name] for _, r in owners]))
+        failures = schema_failures(table, frame)
+        if not failures:
+            continue
+        bounds, start = [], 0
+        for p, r in owners:
+            bounds.append((start, start + r.tables[name].num_rows, p, r))
+            start += r.tables[name].num_rows
+        for index, message in failures:
+            owner = next(((p, r) for lo, hi, p, r in bounds if index is not None and lo <= index < hi), None)
+            if owner is None:  # a failure of the table as a whole: every partition of the chunk shares it
+                for p, _ in owners:
+                    p.problems.append(Problem("schemas/tables.yaml", table.line, message))
+                continue
+            p, r = owner
+            row = key_of(table, frame, index)
+            file, line = r.origins.get(name, {}).get(row, (p.file, 1))
+            p.problems.append(Problem(file, line, f"{message} (row {row})"))
+
+
+def _compute_chunk(chunk: list[tuple[Path, bytes, str]]) -> list[tuple[Partition, PartitionRows]]:
+    ctx = _CONTEXT
+    results = [_compute_one(path, data, entry, ctx) for path, data, entry in chunk]
+    _validate_chunk(results, ctx["reg"])
+    for part, _ in results:
+        if part.problems:
+            part.fingerprint = ctx["fingerprint"]
+    return results
+
+
+MIN_CHUNK = 25  # fewer mappings than this are verified in this process: a worker would cost more
+
+
+def _chunks(items: list, workers: int) -> list[list]:
+    size = max(MIN_CHUNK, min(500, -(-len(items) // (workers * 4))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, layout: Layout, problems: Problems,
+                       cache: Cache, workers: int | None = None) -> tuple[list[Partition], dict[str, PartitionRows]]:
+    """Every mapping's partition, and the rows of those computed in this run (by cache entry)."""
+    fingerprint = _ids_fingerprint(known, sources)
+    parts: dict[str, Partition] = {}
+    todo: list[tuple[Path, bytes, str]] = []
+    order: list[str] = []
+    for path in list_inputs(layout.mappings, "*"):
+        if path.name == "README.md":
+            continue
+        where = layout.rel(path)
+        if path.suffix != ".yaml":
+            problems.add(where, 1, "raw/mappings holds <source_id>.yaml files (and README.md); "
+                         f"rename it to {path.stem}.yaml or move it elsewhere")
+            continue
+        data = read_input(path, "mapping", layout, problems, inside=layout.mappings)
+        if data is None:
+            continue
+        source = sources.get(path.stem)
+        entry = key(cache.salt, reg.digest, where, data, source.sha256 if source else "",
+                    source.meta["lang"] if source else "")
+        order.append(entry)
+        hit = cache.get("partitions", entry)
+        if isinstance(hit, Partition) and _valid(hit, known, fingerprint):
+            parts[entry] = hit
+        else:
+            todo.append((path, data, entry))
+    fresh: dict[str, PartitionRows] = {}
+    if todo:
+        _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint)
+        workers = workers or min(2, os.cpu_count() or 1)
+        chunks = _chunks(todo, workers)
+        if workers > 1 and len(chunks) > 1:
+            import pandera.pandas  # noqa: F401  # imported once here, inherited by both workers
+
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                computed = [r for rs in pool.map(_compute_chunk, chunks) for r in rs]
+        else:
+            computed = [r for chunk in chunks for r in _compute_chunk(chunk)]
+        for part, rows in computed:
+            parts[part.entry] = part
+            fresh[part.entry] = rows
+            cache.put("rows", part.entry, rows)
+            cache.put("partitions", part.entry, part)
+    result = [parts[e] for e in order]
+    for part in result:
+        problems.items.extend(part.problems)
+    return result, fresh
+
+
+def partition_rows(part: Partition, fresh: dict[str, PartitionRows], cache: Cache) -> PartitionRows | None:
+    """The rows of a partition: computed in this run, or read from the cache."""
+    return fresh.get(part.entry) or cache.get("rows", part.entry)

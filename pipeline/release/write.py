@@ -1,0 +1,162 @@
+"""Every file of the release, written from the validated Arrow tables into a staging folder.
+
+Tables go from rows to Arrow once (transform/frames.py); here Parquet, CSV and SQLite are all
+written from the same Arrow tables, batch by batch, so the three hold the same rows in the same
+order and memory stays bounded however large the tables grow. The CSV text is built column-wise
+by Arrow compute kernels (RFC 4180 quoting only where a value needs it, `\\n` line ends, an empty
+field for null); only the few float columns are formatted by Python, as `repr` writes them (the
+shortest text that reads back as the same number), which keeps the CSV byte-identical to earlier
+releases. The descriptions (datapackage.json, croissant.json, DATA_DICTIONARY.md) are rendered from
+the registry, with the checksums of the files just written.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..registry.arrow_schema import arrow_schema
+from ..registry.croissant_schema import croissant
+from ..registry.dictionary import data_dictionary
+from ..registry.frictionless_schema import datapackage
+from ..registry.model import Registry, Table
+from ..registry.sql_schema import create_indexes, create_table, ordered
+
+BATCH_ROWS = 100_000
+_NEEDS_QUOTES = '[,"\r\n]'
+
+
+class Written:
+    """The sha256 and size of every file written, for SHA256SUMS and the descriptions."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.sums, self.sizes = folder, {}, {}
+
+    def bytes(self, rel: str, data: bytes) -> None:
+        path = self.folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.sums[rel], self.sizes[rel] = hashlib.sha256(data).hexdigest(), len(data)
+
+    def file(self, rel: str) -> None:
+        digest, size = hashlib.sha256(), 0
+        with open(self.folder / rel, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        self.sums[rel], self.sizes[rel] = digest.hexdigest(), size
+
+
+def _csv_column(array: pa.Array) -> pa.Array:
+    """One column as CSV field text, null as the empty field."""
+    kind = array.type
+    if pa.types.is_floating(kind):
+        text = pa.array([None if v is None else repr(v) for v in array.to_pylist()], type=pa.string())
+    elif pa.types.is_boolean(kind):
+        text = pc.if_else(array, "True", "False")
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        needs = pc.match_substring_regex(array, _NEEDS_QUOTES)
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(array, '"', '""'), '"', "")
+        text = pc.if_else(needs, quoted, array)
+    else:
+        text = pc.cast(array, pa.string())
+    return pc.fill_null(text, "")
+
+
+def csv_lines(batch: pa.RecordBatch) -> bytes:
+    """The CSV lines of a batch of rows, each ending in \\n."""
+    if batch.num_rows == 0:
+        return b""
+    columns = [_csv_column(batch.column(i)) for i in range(batch.num_columns)]
+    lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
+    lines = pc.binary_join_element_wise(lines, "", "\n").cast(pa.large_binary())
+    whole = pc.binary_join(pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines),
+                           pa.scalar(b"", pa.large_binary()))
+    return whole[0].as_py()
+
+
+def write_csv(written: Written, rel: str, table: pa.Table) -> None:
+    path = written.folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as fh:
+        for chunk in [(",".join(table.column_names) + "\n").encode()] + [
+                csv_lines(batch) for batch in table.to_batches(max_chunksize=BATCH_ROWS)]:
+            fh.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    written.sums[rel], written.sizes[rel] = digest.hexdigest(), size
+
+
+def write_parquet(written: Written, rel: str, table: pa.Table) -> None:
+    path = written.folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", use_dictionary=False, write_statistics=True,
+                   row_group_size=1024 * 1024)
+    written.file(rel)
+
+
+def write_sqlite(written: Written, rel: str, reg: Registry, tables: dict[str, pa.Table]) -> None:
+    path = written.folder / rel
+    con = sqlite3.connect(path)
+    try:
+        con.executescript("PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                          "PRAGMA foreign_keys = ON;")
+        for table in ordered(reg):
+            con.execute(create_table(table))
+        for table in ordered(reg):
+            data = tables[table.name]
+            marks = ", ".join("?" for _ in table.columns)
+            insert = f'INSERT INTO "{table.name}" VALUES ({marks})'
+            for batch in data.to_batches(max_chunksize=BATCH_ROWS):
+                columns = [(batch.column(i).cast(pa.string()) if pa.types.is_date(batch.column(i).type)
+                            else batch.column(i)).to_pylist() for i in range(batch.num_columns)]
+                con.executemany(insert, zip(*columns))
+        for table in ordered(reg):
+            for statement in create_indexes(table):
+                con.execute(statement)
+        con.commit()
+        dangling = con.execute("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"SQLite foreign key check failed: {dangling[:5]}")
+        con.execute("VACUUM")
+    finally:
+        con.close()
+    written.file(rel)
+
+
+def with_release_metadata(table: Table, data: pa.Table, version: str) -> pa.Table:
+    return data.cast(arrow_schema(table, version))
+
+
+def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict, copied: dict[str, bytes],
+                  report: bytes, stamp: str) -> None:
+    """Every file of the release into `folder`, SHA256SUMS last."""
+    written = Written(folder)
+    for name, table in reg.tables.items():
+        data = with_release_metadata(table, tables[name], meta["version"])
+        write_parquet(written, f"parquet/{name}.parquet", data)
+        write_csv(written, f"csv/{name}.csv", data)
+    write_sqlite(written, f"{meta['name']}.sqlite", reg, tables)
+    csvs = {n: (written.sums[f"csv/{n}.csv"], written.sizes[f"csv/{n}.csv"]) for n in reg.tables}
+    sources = tables[reg.sidecar_table().name].to_pylist()
+    written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, sources)))
+    parquet = {n: (written.sums[f"parquet/{n}.parquet"], written.sizes[f"parquet/{n}.parquet"]) for n in reg.tables}
+    written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
+    counts = {n: t.num_rows for n, t in tables.items()}
+    written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
+    for rel, data in copied.items():
+        written.bytes(rel, data)
+    written.bytes("validation/index.html", report)
+    (folder / "SHA256SUMS").write_bytes(
+        "".join(f"{written.sums[rel]}  {rel}\n" for rel in sorted(written.sums)).encode("utf-8"))
+    (folder / ".build-inputs").write_text(stamp + "\n", encoding="utf-8")
+
+
+def _json(doc: dict) -> bytes:
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
