@@ -1,10 +1,14 @@
 """The build, in the order it runs: load inputs, verify, normalize, validate, then publish.
 
-`check` is everything up to validated tables: what a curator runs after every edit. It works
-mapping by mapping (partitions.py): a mapping whose inputs have not changed is not verified again,
-and those that must be are verified on both cores. `build` is `check`, the assembly of the final
-tables, the Great Expectations release gate on them, and publishing: every file written into a
-staging folder and swapped in at once. Nothing is written before every check has passed.
+`check` is what a curator runs after every edit: every input read and checked, every curated value
+and rule of every record held to the registry at its file and line, facts normalized into rows,
+row counts compared. It works mapping by mapping (partitions.py): a mapping whose inputs have not
+changed is not verified again, and those that must be are verified on both cores.
+
+`build` is `check`, then validation of the tables (pandera, on each partition once per content and
+on the small tables; foreign keys and keys across tables; the Great Expectations release gate on
+the final tables), then publishing: every file written into a staging folder and swapped in at
+once. Nothing is written before every check has passed.
 """
 from __future__ import annotations
 
@@ -19,9 +23,11 @@ from .curation.reference import load_reference
 from .curation.row_counts import ALL, WHERE as COUNTS, load_expected, totals
 from .curation.sources import Source, load_sources
 from .curation.taxonomy import Entry, known_ids, load_taxonomies
-from .partitions import Partition, PartitionRows, compute_partitions, partition_rows
+from .partitions import Partition, PartitionRows, compute_partitions, partition_rows, validate_partitions
 from .registry.model import Registry, registry
 
+# Partitions whose rows are converted to Arrow together when the final tables are assembled.
+ASSEMBLY_GROUP = 250
 # Published beside the data: how to cite it and under which terms.
 COPIED = ("CITATION.cff", "LICENSE.md")
 
@@ -157,9 +163,8 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
     partitions, fresh = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache)
     _mapping_problems(reg, sources, taxonomies, partitions, layout, problems)
     _stop_if(problems)
-    # Validate the tables that are not partitions, and the row counts under review.
-    small, origins = small_tables(reg, sources, taxonomies)
-    _validate_small_tables(reg, small, origins, cache, problems)
+    # The row counts under review.
+    small, _ = small_tables(reg, sources, taxonomies)
     observed = _counts(reg, partitions, small)
     if compare_counts:
         _check_counts(expected, observed, problems)
@@ -174,29 +179,42 @@ def observed_counts(checked: Checked) -> dict[tuple[str, str], int]:
 
 
 def assemble(checked: Checked) -> dict:
-    """The final tables, as Arrow, in primary-key order: partitions concatenated, small tables added."""
+    """The final tables, as Arrow, in primary-key order: the partitions' rows converted to Arrow
+    a group at a time (so no table is ever held as Python objects whole), small tables added."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .transform.frames import to_arrow
+    from .transform.frames import rows_to_arrow, to_arrow
 
     reg = checked.registry
     small, _ = small_tables(reg, checked.sources, checked.taxonomies)
     pieces: dict[str, list] = {name: [] for name in reg.tables}
-    for part in checked.partitions:
+    group: dict[str, list] = {}
+
+    def flush() -> None:
+        for name, rows in group.items():
+            pieces[name].append(rows_to_arrow(reg.tables[name], rows))
+        group.clear()
+
+    for i, part in enumerate(checked.partitions, 1):
         rows = partition_rows(part, checked.fresh, checked.cache)
         if rows is None:
             raise StageFailed(_lost(part))
-        for name, table in rows.tables.items():
-            pieces[name].append(table)
+        for name, table_rows in rows.tables.items():
+            group.setdefault(name, []).extend(table_rows)
+        if i % ASSEMBLY_GROUP == 0:
+            flush()
+    flush()
     tables = {}
     for name, table in reg.tables.items():
+        parts = pieces.pop(name)
         if name in small:
             data = to_arrow(table, small[name])
         else:
-            data = pa.concat_tables(pieces[name]) if pieces[name] else to_arrow(table, [])
+            data = pa.concat_tables(parts) if parts else rows_to_arrow(table, [])
+        del parts
         order = pc.sort_indices(data, sort_keys=[(k, "ascending") for k in table.primary_key])
-        tables[name] = data.take(order).combine_chunks()
+        tables[name] = data.take(order)
     return tables
 
 
@@ -219,8 +237,13 @@ def build(layout: Layout, target) -> Checked:
     stamp = fingerprint.compute(layout)
     with gate.start() as release_gate:  # imports Great Expectations in a worker while we check
         checked = check(layout)
-        tables = assemble(checked)
+        # Validate every table with pandera (partitions validated once per content), then across tables.
         problems = Problems()
+        validate_partitions(checked.registry, checked.partitions, checked.fresh, checked.cache, problems)
+        small, origins = small_tables(checked.registry, checked.sources, checked.taxonomies)
+        _validate_small_tables(checked.registry, small, origins, checked.cache, problems)
+        _stop_if(problems)
+        tables = assemble(checked)
         foreign_key_problems(checked.registry, tables, problems)
         _stop_if(problems)
         release_gate.submit(checked.registry, tables, totals(checked.expected_counts))

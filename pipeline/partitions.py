@@ -1,8 +1,8 @@
 """What each mapping contributes to the release, computed once per content and side by side.
 
-A mapping is verified against its source (stage 2), its facts normalized into rows with their
-ids (stage 3) and those rows validated by pandera (stage 4) as one unit: a partition of the fact
-tables. Its result depends only on the mapping's bytes, its source's text and language, the
+A mapping is verified against its source (stage 2) and its facts normalized into rows with their
+ids (stage 3) as one unit: a partition of the fact tables. pandera validates a partition's rows
+(stage 4) when a build needs them, and that verdict is cached the same way. Its result depends only on the mapping's bytes, its source's text and language, the
 registry, the concept ids of the taxonomies and the pipeline's code, so it is cached under a key
 of those contents (common/cache.py) and computed again only when one of them changes. A curator
 who edits one mapping waits for that mapping.
@@ -12,8 +12,8 @@ without problems stays valid while every concept it uses still exists (adding a 
 break it), and a partition with problems is reused only with exactly the same ids and sources
 (its hints name them).
 
-Partitions that must be computed are split into chunks and computed in worker processes, one per
-core; each chunk is validated by pandera in one pass per table.
+Partitions that must be computed or validated are split into chunks handled by worker processes,
+one per core; a chunk is validated by pandera in one pass per table.
 """
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ class Partition:
 
 @dataclass
 class PartitionRows:
-    """One mapping's rows, as Arrow tables, and the record each row came from."""
-    tables: dict = field(default_factory=dict)   # table name -> pa.Table
+    """One mapping's rows (tuples in registry column order), and the record each row came from."""
+    tables: dict = field(default_factory=dict)   # table name -> list of row tuples
     origins: dict = field(default_factory=dict)  # table name -> {row id: (file, line)}
 
 
@@ -72,7 +72,6 @@ _CONTEXT: dict = {}
 
 
 def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partition, PartitionRows]:
-    from .transform.frames import to_arrow
     from .transform.normalize import normalize_facts
 
     reg, sources, known, layout = ctx["reg"], ctx["sources"], ctx["known"], ctx["layout"]
@@ -93,7 +92,7 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partit
         origins[REVIEWS] = {(r.source_id, r.line): (part.file, 1) for r in verified.reviews}
         for name, table_rows in rows.items():
             table = reg.tables[name]
-            out.tables[name] = to_arrow(table, table_rows)
+            out.tables[name] = [tuple(r[c] for c in table.columns) for r in table_rows]
             part.counts[name] = len(table_rows)
             for fk in table.foreign_keys:
                 if fk.table in known.ids:
@@ -106,24 +105,22 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partit
 
 def _validate_chunk(results: list[tuple[Partition, PartitionRows]], reg: Registry) -> None:
     """pandera on the rows of a chunk of partitions, one pass per table; each failure goes to
-    the partition (and the record) it came from."""
-    import pyarrow as pa
-
-    from .transform.frames import to_frame
+    the partition (and the record) it came from, as one of its problems."""
+    from .transform.frames import rows_to_frame
     from .validation.tables import key_of, schema_failures
 
     clean = [(p, r) for p, r in results if not p.problems and r.tables]
-    for name in {n for _, r in clean for n in r.tables}:
+    for name in sorted({n for _, r in clean for n in r.tables}):
         table = reg.tables[name]
         owners = [(p, r) for p, r in clean if name in r.tables]
-        frame = to_frame(table, pa.concat_tables([r.tables[name] for _, r in owners]))
+        frame = rows_to_frame(table, [row for _, r in owners for row in r.tables[name]])
         failures = schema_failures(table, frame)
         if not failures:
             continue
         bounds, start = [], 0
         for p, r in owners:
-            bounds.append((start, start + r.tables[name].num_rows, p, r))
-            start += r.tables[name].num_rows
+            bounds.append((start, start + len(r.tables[name]), p, r))
+            start += len(r.tables[name])
         for index, message in failures:
             owner = next(((p, r) for lo, hi, p, r in bounds if index is not None and lo <= index < hi), None)
             if owner is None:  # a failure of the table as a whole: every partition of the chunk shares it
@@ -136,14 +133,19 @@ def _validate_chunk(results: list[tuple[Partition, PartitionRows]], reg: Registr
             p.problems.append(Problem(file, line, f"{message} (row {row})"))
 
 
-def _compute_chunk(chunk: list[tuple[Path, bytes, str]]) -> list[tuple[Partition, PartitionRows]]:
+def _compute_chunk(chunk: list[tuple[Path, bytes, str]]) -> list[tuple[Partition, PartitionRows | None]]:
+    """Compute and cache a chunk of partitions; the rows travel back only when the cache could
+    not keep them."""
     ctx = _CONTEXT
     results = [_compute_one(path, data, entry, ctx) for path, data, entry in chunk]
-    _validate_chunk(results, ctx["reg"])
-    for part, _ in results:
+    cache: Cache = ctx["cache"]
+    out = []
+    for part, rows in results:
         if part.problems:
             part.fingerprint = ctx["fingerprint"]
-    return results
+        kept = cache.put("rows", part.entry, rows) and cache.put("partitions", part.entry, part)
+        out.append((part, None if kept else rows))
+    return out
 
 
 MIN_CHUNK = 25  # fewer mappings than this are verified in this process: a worker would cost more
@@ -183,21 +185,18 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
             todo.append((path, data, entry))
     fresh: dict[str, PartitionRows] = {}
     if todo:
-        _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint)
+        _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint, cache=cache)
         workers = workers or min(2, os.cpu_count() or 1)
         chunks = _chunks(todo, workers)
         if workers > 1 and len(chunks) > 1:
-            import pandera.pandas  # noqa: F401  # imported once here, inherited by both workers
-
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 computed = [r for rs in pool.map(_compute_chunk, chunks) for r in rs]
         else:
             computed = [r for chunk in chunks for r in _compute_chunk(chunk)]
         for part, rows in computed:
             parts[part.entry] = part
-            fresh[part.entry] = rows
-            cache.put("rows", part.entry, rows)
-            cache.put("partitions", part.entry, part)
+            if rows is not None:
+                fresh[part.entry] = rows
     result = [parts[e] for e in order]
     for part in result:
         problems.items.extend(part.problems)
@@ -207,3 +206,55 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
 def partition_rows(part: Partition, fresh: dict[str, PartitionRows], cache: Cache) -> PartitionRows | None:
     """The rows of a partition: computed in this run, or read from the cache."""
     return fresh.get(part.entry) or cache.get("rows", part.entry)
+
+
+# --- validating partitions with pandera (stage 4, at build time) ----------------------------------
+
+def _validate_entries(chunk: list[str]) -> list[tuple[str, list[Problem]]]:
+    ctx = _CONTEXT
+    cache: Cache = ctx["cache"]
+    results = []
+    for entry in chunk:
+        part = ctx["parts"][entry]
+        rows = ctx["fresh"].get(entry) or cache.get("rows", entry)
+        if rows is None:
+            part = Partition(part.file, entry, part.source_id,
+                             [Problem(part.file, 1, "the cached rows of this mapping could not be read (was .cache/ "
+                                      "changed during the build?); run the build again")])
+            rows = PartitionRows()
+        else:
+            part = Partition(part.file, entry, part.source_id)
+        results.append((part, rows))
+    _validate_chunk(results, ctx["reg"])
+    out = []
+    for part, _ in results:
+        cache.put("validated", part.entry, part.problems)
+        out.append((part.entry, part.problems))
+    return out
+
+
+def validate_partitions(reg: Registry, parts: list[Partition], fresh: dict[str, PartitionRows], cache: Cache,
+                        problems: Problems, workers: int | None = None) -> None:
+    """pandera on every partition's rows, once per partition content: a verdict is cached with the
+    partition's own key, so only partitions that changed since the last build are validated."""
+    todo = []
+    for part in parts:
+        verdict = cache.get("validated", part.entry)
+        if isinstance(verdict, list):
+            problems.items.extend(verdict)
+        else:
+            todo.append(part.entry)
+    if not todo:
+        return
+    import pandera.pandas  # noqa: F401  # imported once here, inherited by the workers
+
+    _CONTEXT.update(reg=reg, cache=cache, fresh=fresh, parts={p.entry: p for p in parts})
+    workers = workers or min(2, os.cpu_count() or 1)
+    chunks = _chunks(todo, workers)
+    if workers > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            verdicts = [v for vs in pool.map(_validate_entries, chunks) for v in vs]
+    else:
+        verdicts = [v for chunk in chunks for v in _validate_entries(chunk)]
+    for _, found in verdicts:
+        problems.items.extend(found)

@@ -158,14 +158,13 @@ def gx_verdicts():
     import great_expectations as gx
 
     from pipeline.registry.expectations import field_expectations
-    from pipeline.validation.gate import _plain
 
     ctx = gx.get_context(mode="ephemeral")
     source = ctx.data_sources.add_pandas("boundaries")
     verdicts = {}
     for i, f in enumerate(FIELDS):
         values = boundary_values(f)
-        frame = _plain(pd.DataFrame({f.name: pd.array(values, dtype=f.type.pandas)}))
+        frame = pd.DataFrame({f.name: pd.array(values, dtype=f.type.pandas)})
         batch = source.add_dataframe_asset(name=f"f{i}").add_batch_definition_whole_dataframe("b").get_batch(
             batch_parameters={"dataframe": frame})
         ok = [True] * len(values)

@@ -56,15 +56,24 @@ class Cache:
         except Exception:  # missing, truncated or unreadable: computed again
             return None
 
-    def put(self, kind: str, entry: str, value) -> None:
+    def put(self, kind: str, entry: str, value) -> bool:
+        """Keep `value`; False when it could not be kept (a cache that cannot be written only
+        makes the next run slower)."""
         if not self.enabled:
-            return
+            return False
         path = self._path(kind, entry)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
+            return True
         except OSError:
-            pass  # a cache that cannot be written only makes the next run slower
+            if tmp:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+            return False

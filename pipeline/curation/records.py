@@ -14,7 +14,7 @@ from rapidfuzz import process
 from ..common import yamlfile
 from ..common.problems import Problems
 from ..registry.model import Field, Registry, Table
-from ..registry.rules import applies_to, broken_by
+from ..registry.rules import broken_by
 from ..registry.values import judge
 
 
@@ -33,7 +33,7 @@ class Known:
     files: dict[str, str] = field(default_factory=dict)  # table name -> taxonomy file
 
     def problem(self, reg: Registry, table: Table, f: Field, value, key: str) -> str | None:
-        owner = next((fk.table for fk in table.foreign_keys if fk.field == f.name), None)
+        owner = table.references.get(f.name)
         if owner is None or owner not in self.ids or value in self.ids[owner]:
             return None
         return (f"unknown {f.name} {value!r}{hint(value, self.ids[owner])}; use an id of "
@@ -93,8 +93,7 @@ def check_record(record, table: Table, reg: Registry, known: Known, where: str, 
     if not isinstance(record, dict):
         problems.add(where, line, f"{what} must be a mapping of keys (key: value)")
         return None
-    fields = table.curated()
-    keys = {(f.key if aliases else f.name): f for f in fields}
+    keys = table.keys_by_alias if aliases else table.keys_by_name
     ok = True
     for key in record:
         if key not in keys and key not in extra_keys:
@@ -131,10 +130,8 @@ def check_record(record, table: Table, reg: Registry, known: Known, where: str, 
 def check_rules(values: dict, table: Table, where: str, line: int, problems: Problems) -> bool:
     """Hold the record to every rule of its table that its own values can decide."""
     ok = True
-    available = {k for k in values}
-    for rule in table.rules:
-        if applies_to(rule, available):
-            for message in broken_by(rule, values):
-                problems.add(where, line, message)
-                ok = False
+    for rule in table.curated_rules:
+        for message in broken_by(rule, values):
+            problems.add(where, line, message)
+            ok = False
     return ok

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pandas as pd
-
 from ..common.files import decode_utf8, read_input
 from ..common.paths import Layout
 from ..common.problems import Problems
@@ -16,17 +14,6 @@ WHERE = "schemas/row_counts.csv"
 ALL = "*"
 HEADER = ["table", "source_id", "rows"]
 FIX = "if the change is intended, run `make counts` and commit schemas/row_counts.csv"
-
-
-def observed(frames: dict[str, pd.DataFrame], per_source: set[str]) -> dict[tuple[str, str], int]:
-    """Rows per table, and per source for the tables in `per_source`."""
-    counts = {}
-    for name, df in frames.items():
-        counts[(name, ALL)] = len(df)
-        if name in per_source:
-            for source_id, n in df["source_id"].value_counts().items():
-                counts[(name, str(source_id))] = int(n)
-    return counts
 
 
 def load_expected(layout: Layout, tables: set[str], problems: Problems) -> dict[tuple[str, str], tuple[int, int]] | None:
@@ -61,17 +48,6 @@ def load_expected(layout: Layout, tables: set[str], problems: Problems) -> dict[
         problems.add(WHERE, reader.line_num or 1, f"malformed CSV: {err}; {FIX}")
         return None
     return out
-
-
-def check_counts(expected: dict[tuple[str, str], tuple[int, int]], frames: dict[str, pd.DataFrame],
-                 per_source: set[str], problems: Problems) -> None:
-    got = observed(frames, per_source)
-    for key in sorted(set(expected) | set(got)):
-        want, line = expected.get(key, (0, 1))
-        if want != got.get(key, 0):
-            table, source_id = key
-            scope = "in all" if source_id == ALL else f"from {source_id}"
-            problems.add(WHERE, line, f"{table} has {got.get(key, 0)} rows {scope}; the file expects {want}; {FIX}")
 
 
 def totals(expected: dict[tuple[str, str], tuple[int, int]]) -> dict[str, int]:

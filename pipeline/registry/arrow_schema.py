@@ -3,6 +3,7 @@ values in the field metadata, so a researcher reading the Parquet file with any 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -22,6 +23,7 @@ def arrow_field(f: Field) -> pa.Field:
     return pa.field(f.name, arrow_type(f), nullable=not f.required, metadata=meta)
 
 
+@lru_cache(maxsize=None)
 def arrow_schema(table: Table, version: str) -> pa.Schema:
     return pa.schema([arrow_field(f) for f in table.fields],
                      metadata={"table": table.name, "description": table.description,

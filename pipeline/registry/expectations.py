@@ -3,7 +3,7 @@ cross-field rules the curator check and pandera enforce, as expectations.
 
 One expectation per column and constraint: a required column is not null; a column with allowed
 values is in that set; a text column matches the one regular expression that says all of its text
-rules (values.value_regex); a figure lies in its range; the primary key is unique; and each rule
+rules (values.text_regex), its length and its pattern; a figure lies in its range; the primary key is unique; and each rule
 of the table becomes expectations with a row condition (when/then), a column pair comparison
 (not_greater, less) or the custom pair expectation below (in_quote). Column types are enforced
 where they are stored (pandas dtypes checked by pandera, the Arrow schema of every Parquet file),
@@ -29,7 +29,7 @@ from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
 from .figures import agrees  # noqa: E402
 from .model import Condition, Registry, Rule, Table  # noqa: E402
-from .values import value_regex  # noqa: E402
+from .values import text_regex  # noqa: E402
 
 E = gx.expectations
 
@@ -96,9 +96,13 @@ def field_expectations(f) -> list:
         out.append(E.ExpectColumnValuesToNotBeNull(column=f.name))
     if f.allowed is not None:
         out.append(E.ExpectColumnValuesToBeInSet(column=f.name, value_set=sorted(f.allowed)))
-    regex = value_regex(f)
+    regex = text_regex(f)
     if regex is not None:
-        out.append(E.ExpectColumnValuesToMatchRegex(column=f.name, regex=regex))
+        out.append(E.ExpectColumnValuesToMatchRegex(column=f.name, regex=f"^(?:{regex})$"))
+    if f.max_length and f.allowed is None:
+        out.append(E.ExpectColumnValueLengthsToBeBetween(column=f.name, min_value=1, max_value=f.max_length))
+    if f.pattern:
+        out.append(E.ExpectColumnValuesToMatchRegex(column=f.name, regex=f"^(?:{f.pattern})$"))
     if f.type.name == "date":
         out.append(E.ExpectColumnValuesToMatchStrftimeFormat(column=f.name, strftime_format="%Y-%m-%d"))
     if f.type.name in ("integer", "number"):

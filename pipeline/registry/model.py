@@ -65,6 +65,16 @@ class Field:
         return self.alias or self.name
 
     @cached_property
+    def text_pattern(self) -> "re.Pattern":
+        from .values import text_regex
+
+        return re.compile(text_regex(self) or "", re.DOTALL)
+
+    @cached_property
+    def user_pattern(self) -> "re.Pattern":
+        return re.compile(self.pattern or "")
+
+    @cached_property
     def allowed(self) -> frozenset[str] | None:
         if self.enum is not None:
             return frozenset(self.enum)
@@ -151,8 +161,32 @@ class Table:
 
     def curated(self) -> list[Field]:
         """The fields a curator writes in this table's input (mapping record, sidecar or taxonomy entry)."""
+        return self._curated
+
+    @cached_property
+    def _curated(self) -> list[Field]:
         origins = ("curated", "source") if self.sidecar else ("curated",)
         return [f for f in self.fields if f.origin in origins]
+
+    @cached_property
+    def keys_by_alias(self) -> dict[str, Field]:
+        """What a mapping record writes for each curated field (its alias), to the field."""
+        return {f.key: f for f in self.curated()}
+
+    @cached_property
+    def keys_by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.curated()}
+
+    @cached_property
+    def references(self) -> dict[str, str]:
+        """Foreign-key column -> the table it refers to."""
+        return {fk.field: fk.table for fk in self.foreign_keys}
+
+    @cached_property
+    def curated_rules(self) -> tuple["Rule", ...]:
+        """The rules a curated record can be held to on its own (all their fields are curated)."""
+        names = {f.name for f in self.curated()}
+        return tuple(rule for rule in self.rules if rule.columns <= names)
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,28 @@ import pandera.pandas as pa
 
 from .model import Field, Table
 from .rules import violations
-from .values import value_regex
+from .values import text_regex
 
 
 def _date_exists(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, format="%Y-%m-%d", errors="coerce").notna()
 
 
+def _fullmatch(regex: str):
+    return lambda s: s.str.fullmatch(f"(?:{regex})")
+
+
 def column_checks(f: Field) -> list[pa.Check]:
     checks = []
     if f.allowed is not None:
         checks.append(pa.Check.isin(sorted(f.allowed), name="allowed values"))
-    regex = value_regex(f)
+    regex = text_regex(f)
     if regex is not None:
-        checks.append(pa.Check.str_matches(regex, name="value rules"))
+        checks.append(pa.Check(_fullmatch(regex), name="text rules"))
+    if f.max_length and f.allowed is None:
+        checks.append(pa.Check(lambda s, n=f.max_length: s.str.len() <= n, name=f"at most {f.max_length} characters"))
+    if f.pattern:
+        checks.append(pa.Check(_fullmatch(f.pattern), name=f"pattern {f.pattern}"))
     if f.type.name == "date":
         checks.append(pa.Check(_date_exists, name="date exists"))
     if f.type.name == "number":

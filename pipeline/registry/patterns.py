@@ -116,11 +116,6 @@ def parse(pattern: str) -> list[list[Atom]]:
     return alternatives
 
 
-def python_regex(pattern: str) -> str:
-    """The pattern anchored at both ends of the value (\\Z: a trailing newline does not match)."""
-    return rf"\A(?:{pattern})\Z"
-
-
 def _glob_class(atom: Atom) -> str:
     chars: set[str] = set()
     spans: list[str] = []

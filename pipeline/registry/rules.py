@@ -6,8 +6,6 @@ the same rules is in expectations.py; SQLite gets CHECK constraints from `sql_ch
 """
 from __future__ import annotations
 
-import pandas as pd
-
 from .figures import agrees
 from .model import Condition, Rule
 
@@ -47,7 +45,7 @@ def applies_to(rule: Rule, available: set[str]) -> bool:
     return rule.columns <= available
 
 
-def _mask(cond: Condition, df: pd.DataFrame) -> pd.Series:
+def _mask(cond: Condition, df):
     col = df[cond.field]
     if cond.op == "null":
         return col.isna()
@@ -57,8 +55,10 @@ def _mask(cond: Condition, df: pd.DataFrame) -> pd.Series:
     return equal if cond.op == "eq" else ~equal
 
 
-def violations(rule: Rule, df: pd.DataFrame) -> pd.Series:
-    """Boolean Series: True for each row that breaks the rule."""
+def violations(rule: Rule, df):
+    """Boolean Series: True for each row of a pandas frame that breaks the rule."""
+    import pandas as pd
+
     if rule.kind == "when":
         applies = pd.Series(True, index=df.index)
         for c in rule.when:

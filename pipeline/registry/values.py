@@ -1,18 +1,17 @@
 """What a valid value of a field is, said once.
 
 `judge` is the curator-time check of one value, with a message that says what is wrong and how to
-fix it. The other renderings of the same constraints (`value_regex` for pandera and Great
-Expectations, `sql_checks` for SQLite) are built here from the same few definitions, and a test
-feeds every field's boundary values to all of them and demands one verdict.
+fix it. The other renderings of the same constraints (`text_regex` with the length and pattern for
+pandera and Great Expectations, `sql_checks` for SQLite) are built here from the same few
+definitions, and a test feeds every field's boundary values to all of them and demands one verdict.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
-from functools import lru_cache
 
-from .patterns import python_regex, sql_check
+from .patterns import sql_check
 from .types import INT64_MAX, INT64_MIN
 
 # Every character for which str.isspace() is true (tested against Python's own definition).
@@ -76,6 +75,13 @@ def judge(field, value, key: str | None = None) -> str | None:
 
 
 def _judge_text(field, value, key: str) -> str | None:
+    if value.__class__ is str:  # the common case: one regular expression says all the rules at once
+        allowed = field.allowed
+        if allowed is not None:
+            if value in allowed:
+                return None
+        elif value_ok(field, value):
+            return None
     if not isinstance(value, str):
         quoted = f"; put it in quotes: '{value}'" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
         return f"{key} must be text, got {_show(value)}{quoted}"
@@ -92,7 +98,7 @@ def _judge_text(field, value, key: str) -> str | None:
     problem = text_problem(value, field.verbatim, field.max_length)
     if problem:
         return f"{key} {_show(value)} {problem}"
-    if field.pattern is not None and not _compiled(python_regex(field.pattern)).search(value):
+    if field.pattern is not None and not field.user_pattern.fullmatch(value):
         return f"{key} {_show(value)} does not match the pattern {field.pattern}"
     return None
 
@@ -118,34 +124,36 @@ def text_problem(value: str, verbatim: bool, max_length: int | None) -> str | No
     return None
 
 
-@lru_cache(maxsize=None)
-def _compiled(regex: str) -> re.Pattern:
-    return re.compile(regex)
-
-
 def _class(chars: str) -> str:
-    return "".join(re.escape(c) if c in "\\]^-[" else c for c in chars)
+    """Characters for a [...] class that Python's re and RE2 (Arrow's engine) read alike: a
+    two-digit hex escape up to U+00FF, the character itself above."""
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x100 else c for c in chars)
 
 
-def _control_class(verbatim: bool) -> str:
-    body = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f" if verbatim else "\\x00-\\x1f"
-    return body + "\\x7f-\\x9f\\ud800-\\udfff"
+_CONTROLS = "".join(map(chr, [*range(0x00, 0x20), *range(0x7F, 0xA0)]))
 
 
-def value_regex(field) -> str | None:
-    """One regular expression a string value must match (for pandera and Great Expectations):
-    the text rules, the length and the pattern together. None for fields with a list of allowed
-    values, which are checked against the list instead, and for non-strings."""
+def text_regex(field) -> str | None:
+    """The text rules of a string field as one regular expression over the whole value, in the
+    syntax both Python's re and RE2 (the engine pandas uses on Arrow strings) accept: no control
+    characters, not only whitespace and, unless verbatim, no whitespace at either end and no
+    formula character first. Length and pattern are checked on their own (RE2 bounds repeats).
+    None for fields checked against a list of allowed values instead, and for non-strings."""
     if field.type.name == "date":
-        return r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"
+        return "[0-9]{4}-[0-9]{2}-[0-9]{2}"
     if field.type.name != "string" or field.allowed is not None:
         return None
-    ws, ctrl = _class(WHITESPACE), _control_class(field.verbatim)
-    length = f"{{1,{field.max_length}}}" if field.max_length else "+"
     if field.verbatim:
-        return rf"\A(?![{ws}]*\Z)[^{ctrl}]{length}\Z"
-    pattern = f"(?=(?:{field.pattern})\\Z)" if field.pattern else ""
-    return rf"\A{pattern}(?![{ws}{_class(FORMULA_START)}])[^{ctrl}]{length}(?<![{ws}])\Z"
+        bad = _class("".join(c for c in _CONTROLS if c not in VERBATIM_CONTROLS))
+        return f"[^{bad}]*[^{bad}{_class(WHITESPACE)}][^{bad}]*"
+    ctrl, ws = _class(_CONTROLS), _class(WHITESPACE)
+    return f"[^{ctrl}{ws}{_class(FORMULA_START)}](?:[^{ctrl}]*[^{ctrl}{ws}])?"
+
+
+def value_ok(field, value: str) -> bool:
+    """The fast verdict on a text value: its rules, length and pattern (judge explains a failure)."""
+    return (field.text_pattern.fullmatch(value) is not None and len(value) <= (field.max_length or len(value))
+            and (field.pattern is None or field.user_pattern.fullmatch(value) is not None))
 
 
 def _sql_chars(chars: str) -> str:

@@ -36,3 +36,23 @@ def to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
         columns[f.name] = col
     frame = pa.table(columns).to_pandas(types_mapper=_PANDAS.get)
     return frame[table.columns]
+
+
+def rows_to_frame(table: Table, rows: list[tuple]) -> pd.DataFrame:
+    """Rows (tuples in column order) straight to a typed frame, for validating a chunk of partitions."""
+    columns = list(zip(*rows)) if rows else [()] * len(table.fields)
+    data = {f.name: pd.array(list(col), dtype=f.type.pandas) for f, col in zip(table.fields, columns)}
+    return pd.DataFrame(data, columns=table.columns)
+
+
+def rows_to_arrow(table: Table, rows: list[tuple]) -> pa.Table:
+    """Rows (tuples in column order) to Arrow, column by column."""
+    columns = list(zip(*rows)) if rows else [()] * len(table.fields)
+    schema = arrow_schema(table, "")
+    arrays = []
+    for f, col in zip(table.fields, columns):
+        values = list(col)
+        if f.type.name == "date":
+            values = [None if v is None else dt.date.fromisoformat(v) for v in values]
+        arrays.append(pa.array(values, type=schema.field(f.name).type))
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -50,11 +50,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def _plain(df):
-    """Object columns with None for missing values: what GX's pandas engine handles best."""
-    return df.astype(object).where(df.notna(), None)
-
-
 def _kwargs(config) -> dict:
     out = {}
     for k, v in config.kwargs.items():
@@ -80,7 +75,7 @@ def _validate(batches: list) -> dict[str, list[Outcome]]:
     for i, (name, frame, expectations) in enumerate(batches):
         suite = gx.ExpectationSuite(name=name, expectations=expectations)
         batch = (source.add_dataframe_asset(name=f"batch_{i}").add_batch_definition_whole_dataframe("release")
-                 .get_batch(batch_parameters={"dataframe": _plain(frame)}))
+                 .get_batch(batch_parameters={"dataframe": frame}))
         run = batch.validate(suite, result_format="BOOLEAN_ONLY")
         outcomes = []
         for r in run.results:
