@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check build rebuild counts test bench release diff clean
+.PHONY: help check build rebuild counts test bench bench-scale release diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,8 +34,12 @@ counts: $(STAMP) ## after a deliberate change of the data: record the row counts
 test: $(STAMP) ## run the test suite (checks the committed release too)
 	@$(PY) -m pytest
 
-bench: $(STAMP) ## time and peak memory of check, a full build and a no-op build (benchmarks/stages.py)
+bench: $(STAMP) ## time and peak memory of check, a forced build and a no-op build, side by side (benchmarks/stages.py)
 	@$(PY) benchmarks/stages.py
+
+N ?= 500 5000
+bench-scale: $(STAMP) ## how cost grows: cold check, check after one edit, forced build on N synthetic sources (make bench-scale N="500 5000")
+	@$(PY) benchmarks/scale.py $(N)
 
 release: $(STAMP) ## freeze output/ as output/releases/<version>/ (refuses an existing version)
 	@$(PY) -m pipeline release

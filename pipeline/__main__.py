@@ -59,12 +59,15 @@ def _build(layout: Layout, args) -> str:
 
 
 def _counts(layout: Layout, args) -> str:
-    from .build import check, observed_counts
+    from .build import assemble, check, observed_counts
     from .curation import row_counts
+    from .transform.evidence import derive
 
     checked = check(layout, compare_counts=False)
+    tables = assemble(checked)
+    tables.update(derive(checked.registry, tables))
     path = layout.schemas / "row_counts.csv"
-    path.write_text(row_counts.render(observed_counts(checked)), encoding="utf-8")
+    path.write_text(row_counts.render(observed_counts(checked, tables)), encoding="utf-8")
     return f"wrote {layout.rel(path)}; review the change with git diff and commit it"
 
 

@@ -135,8 +135,8 @@ def _counts(reg: Registry, partitions: list[Partition], small: dict) -> dict[tup
     return counts
 
 
-def _check_counts(expected: dict, observed: dict, problems: Problems) -> None:
-    for k in sorted(set(expected) | set(observed)):
+def _check_counts(expected: dict, observed: dict, problems: Problems, tables: set[str]) -> None:
+    for k in sorted(k for k in set(expected) | set(observed) if k[0] in tables):
         want, line = expected.get(k, (0, 1))
         got = observed.get(k, 0)
         if want != got:
@@ -166,16 +166,20 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
     # The row counts under review.
     small, _ = small_tables(reg, sources, taxonomies)
     observed = _counts(reg, partitions, small)
-    if compare_counts:
-        _check_counts(expected, observed, problems)
+    if compare_counts:  # the derived tables exist only once a build has assembled the facts
+        _check_counts(expected, observed, problems, {t.name for t in reg.tables.values() if not t.derived})
     _stop_if(problems)
     counts = {name: n for (name, source_id), n in observed.items() if source_id == ALL}
     return Checked(reg, meta, sources, taxonomies, partitions, fresh, expected, copied, cache, counts)
 
 
-def observed_counts(checked: Checked) -> dict[tuple[str, str], int]:
+def observed_counts(checked: Checked, tables: dict) -> dict[tuple[str, str], int]:
+    """Rows per table and per source, from the assembled tables (derived ones included)."""
     small, _ = small_tables(checked.registry, checked.sources, checked.taxonomies)
-    return _counts(checked.registry, checked.partitions, small)
+    counts = _counts(checked.registry, checked.partitions, small)
+    for table in checked.registry.derived_tables():
+        counts[(table.name, ALL)] = tables[table.name].num_rows
+    return counts
 
 
 def assemble(checked: Checked) -> dict:
@@ -207,6 +211,8 @@ def assemble(checked: Checked) -> dict:
     flush()
     tables = {}
     for name, table in reg.tables.items():
+        if table.derived:
+            continue
         parts = pieces.pop(name)
         if name in small:
             data = to_arrow(table, small[name])
@@ -232,6 +238,7 @@ def build(layout: Layout, target) -> Checked:
     from .release.report import render_report
     from .release.write import write_release
     from .validation import gate
+    from .transform.evidence import derive
     from .validation.tables import foreign_key_problems
 
     stamp = fingerprint.compute(layout)
@@ -244,6 +251,10 @@ def build(layout: Layout, target) -> Checked:
         _validate_small_tables(checked.registry, small, origins, checked.cache, problems)
         _stop_if(problems)
         tables = assemble(checked)
+        # Derive the evidence tables, and hold them to their counts under review too.
+        tables.update(derive(checked.registry, tables))
+        derived = {t.name for t in checked.registry.derived_tables()}
+        _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, derived)
         foreign_key_problems(checked.registry, tables, problems)
         _stop_if(problems)
         release_gate.submit(checked.registry, tables, totals(checked.expected_counts))

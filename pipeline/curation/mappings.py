@@ -25,6 +25,9 @@ from .sources import Source
 TOP_LEVEL = ("source_id", "defaults", "excluded")
 # Keys of a record that place its quote in the text rather than state a fact.
 LOCATORS = ("line", "occurrence")
+# The key of a record that says which earlier record of the same section it states again: the line
+# that record's quote starts on, or {line: n, quote: its quote} where several records start there.
+RESTATES = "restates"
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Fact:
     values: dict
     file: str
     line: int
+    restates: int | None = None  # index, among the mapping's facts, of the fact this one states again
 
 
 @dataclass
@@ -70,6 +74,7 @@ class _Mapping:
     def __init__(self, where: str, reg: Registry, sources: dict[str, Source], known: Known, problems: Problems):
         self.where, self.reg, self.sources, self.known, self.problems = where, reg, sources, known, problems
         self.sections = reg.by_section()
+        self.restating: list[tuple[Fact, dict]] = []
 
     def err(self, line: int, message: str) -> None:
         self.problems.add(self.where, line, message)
@@ -115,6 +120,8 @@ class _Mapping:
                     spans.append((fact.values["char_start"], fact.values["char_end"]))
                 else:
                     dropped += 1
+        if not dropped:
+            self._resolve_restatements(out.facts)
         # Lines a refused record would have covered are not reported as unreviewed on top.
         out.reviews = self._reviews(source, doc.get("excluded"), yamlfile.line_of(doc, "excluded"), spans,
                                     report_unreviewed=not dropped)
@@ -131,8 +138,8 @@ class _Mapping:
 
     def _record(self, table: Table, source: Source, defaults, record, line: int) -> Fact | None:
         found = Problems()
-        values = check_record(record, table, self.reg, self.known, self.where, line, found, defaults, LOCATORS,
-                              aliases=True)
+        values = check_record(record, table, self.reg, self.known, self.where, line, found, defaults,
+                              (*LOCATORS, RESTATES), aliases=True)
         where_line, nth = None, None
         if isinstance(record, dict):
             for key in LOCATORS:
@@ -155,7 +162,52 @@ class _Mapping:
             return None
         values.update(source_id=source.source_id, lang=source.meta["lang"], text=values["quote"],
                       char_start=place.start, char_end=place.end, line=place.line)
-        return Fact(table.name, values, self.where, line)
+        fact = Fact(table.name, values, self.where, line)
+        if record.get(RESTATES) is not None:
+            self.restating.append((fact, record))
+        return fact
+
+    def _resolve_restatements(self, facts: list[Fact]) -> None:
+        """Point each restating record at the record it states again: same section, same source,
+        same role and concept (or restatement key), and itself a first statement."""
+        index = {id(f): i for i, f in enumerate(facts)}
+        for fact, record in self.restating:
+            spec, at = record[RESTATES], yamlfile.line_of(record, RESTATES)
+            table = self.reg.tables[fact.table]
+            if isinstance(spec, dict):
+                unknown = [k for k in spec if k not in ("line", "quote")]
+                target_line, target_quote = spec.get("line"), spec.get("quote")
+            else:
+                unknown, target_line, target_quote = [], spec, None
+            if (unknown or isinstance(target_line, bool) or not isinstance(target_line, int)
+                    or (target_quote is not None and not isinstance(target_quote, str))):
+                self.err(at, "restates takes the line the restated record's quote starts on (restates: 40), or "
+                             "{line: 40, quote: <its quote>} when several records of the section start on that line")
+                continue
+            candidates = [f for f in facts if f.table == fact.table and f.values["line"] == target_line and f is not fact
+                          and (target_quote is None or f.values["quote"] == target_quote)]
+            if not candidates:
+                what = f"with the quote {target_quote!r} " if target_quote is not None else ""
+                self.err(at, f"restates: no other record of {table.section} {what}starts on line {target_line}; give the "
+                             "line of the record this one states again (the line its quote starts on)")
+                continue
+            key = ("role_id", *(table.restatement_key or table.concept))
+            same = [f for f in candidates if all(f.values.get(k) == fact.values.get(k) for k in key)]
+            if not same:
+                shown = ", ".join(f"{k} {fact.values.get(k)!r}" for k in key)
+                self.err(at, f"restates: the record on line {target_line} states something else; a restatement has the same "
+                             f"{', '.join(key)} ({shown}); fix the concept of one of them, or drop restates")
+                continue
+            if len(same) > 1:
+                self.err(at, f"restates: {len(same)} records of {table.section} start on line {target_line}; say which with "
+                             f"{{line: {target_line}, quote: <its quote>}}")
+                continue
+            target = same[0]
+            if any(f is target for f, _ in self.restating):
+                self.err(at, f"restates: the record on line {target_line} is itself a restatement; point at the first "
+                             "statement it repeats")
+                continue
+            fact.restates = index[id(target)]
 
     def _reviews(self, source: Source, excluded, excluded_line: int, spans, report_unreviewed: bool) -> list[LineReview]:
         counts = [0] * (source.line_count + 2)

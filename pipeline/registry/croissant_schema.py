@@ -75,14 +75,14 @@ def _file_object(table: Table, written: tuple[str, int]) -> dict:
 
 
 def _record_set(table: Table) -> dict:
-    refers = {fk.field: fk.table for fk in table.foreign_keys}
+    refers = {fk.field: f"{fk.table}/{fk.target}" for fk in table.foreign_keys}
     fields = []
     for f in table.fields:
         out = {"@type": "cr:Field", "@id": f"{table.name}/{f.name}", "name": f.name,
                "description": f.description, "dataType": f.type.croissant,
                "source": {"fileObject": _ref(f"{table.name}.parquet"), "extract": {"column": f.name}}}
         if f.name in refers:
-            out["references"] = {"field": _ref(f"{refers[f.name]}/{f.name}")}
+            out["references"] = {"field": _ref(refers[f.name])}
         fields.append(out)
     keys = [_ref(f"{table.name}/{k}") for k in table.primary_key]
     return {"@type": "cr:RecordSet", "@id": table.name, "name": table.name,

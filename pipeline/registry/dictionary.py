@@ -47,7 +47,8 @@ def data_dictionary(reg: Registry, meta: dict, row_counts: dict[str, int]) -> st
         out += ["", f"## {t.name}", "", t.description, "",
                 f"Primary key: {', '.join(f'`{k}`' for k in t.primary_key)}."]
         if t.foreign_keys:
-            out.append("Foreign keys: " + ", ".join(f"`{fk.field}` → `{fk.table}`" for fk in t.foreign_keys) + ".")
+            out.append("Foreign keys: " + ", ".join(f"`{fk.field}` → `{fk.table}`" + (f".`{fk.column}`" if fk.column else "")
+                                                    for fk in t.foreign_keys) + ".")
         out += ["", "| column | type | required | unit | allowed values | description |",
                 "| --- | --- | --- | --- | --- | --- |"]
         for f in t.fields:

@@ -42,8 +42,9 @@ def datapackage(reg: Registry, meta: dict, files: dict[str, tuple[str, int]], so
         schema = {"fields": [frictionless_field(f) for f in table.fields],
                   "primaryKey": list(table.primary_key), "missingValues": [""]}
         if table.foreign_keys:
-            schema["foreignKeys"] = [{"fields": [fk.field], "reference": {"resource": fk.table, "fields": [fk.field]}}
-                                     for fk in table.foreign_keys]
+            schema["foreignKeys"] = [{"fields": [fk.field], "reference": {
+                **({"resource": fk.table} if fk.table != table.name else {}), "fields": [fk.target]}}
+                for fk in table.foreign_keys]
         resources.append({
             "name": table.name, "type": "table", "path": f"csv/{table.name}.csv", "scheme": "file",
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",

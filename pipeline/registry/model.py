@@ -26,7 +26,8 @@ CONSTRAINTS = ("required", "unique", "enum", "codelist", "minimum", "maximum", "
 ORIGINS = ("curated", "source", "computed")
 TEXT_KINDS = ("line", "verbatim")
 CODELISTS = ("iso3166-1-alpha-2", "iso4217")
-TABLE_KEYS = ("description", "fact", "sidecar", "section", "taxonomy", "concept", "primary_key", "fields", "rules")
+TABLE_KEYS = ("description", "fact", "sidecar", "section", "taxonomy", "derived", "concept", "restatement_key",
+              "evidence_of", "primary_key", "fields", "rules")
 RULE_KINDS = ("together", "not_greater", "less", "in_quote", "when")
 NAME = "[a-z][a-z0-9_]*"
 MAX_TEXT_LENGTH = 1_000_000
@@ -131,6 +132,11 @@ class Rule:
 class ForeignKey:
     field: str
     table: str
+    column: str = ""  # the referenced column: the referenced table's primary key
+
+    @property
+    def target(self) -> str:
+        return self.column or self.field
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,10 @@ class Table:
     sidecar: bool = False
     section: str | None = None
     taxonomy: str | None = None
+    derived: bool = False
     concept: tuple[str, ...] = ()
+    restatement_key: tuple[str, ...] = ()
+    evidence_of: str | None = None
     rules: tuple[Rule, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = field(default=())
 
@@ -207,6 +216,9 @@ class Registry:
 
     def fact_tables(self) -> list[Table]:
         return [t for t in self.tables.values() if t.fact]
+
+    def derived_tables(self) -> list[Table]:
+        return [t for t in self.tables.values() if t.derived]
 
 
 class _Reader:
@@ -463,8 +475,8 @@ def _parse_tables(doc, fields: dict[str, Field], r: _Reader) -> tuple[dict[str, 
         if names is None:
             continue
         fact = spec.get("fact", False)
-        if not isinstance(fact, bool) or not isinstance(spec.get("sidecar", False), bool):
-            r.err(line, f"table {name!r}: fact and sidecar are true or false")
+        if any(not isinstance(spec.get(k, False), bool) for k in ("fact", "sidecar", "derived")):
+            r.err(line, f"table {name!r}: fact, sidecar and derived are true or false")
             continue
         if fact:
             names += [f for f in fact_fields if f not in names]
@@ -492,7 +504,7 @@ def _parse_tables(doc, fields: dict[str, Field], r: _Reader) -> tuple[dict[str, 
             r.err(yamlfile.line_of(spec, "concept"), f"table {name!r}: concept must name fields of the table")
             continue
         section, taxonomy = spec.get("section"), spec.get("taxonomy")
-        inputs = [k for k in ("sidecar", "section", "taxonomy") if spec.get(k)]
+        inputs = [k for k in ("sidecar", "section", "taxonomy", "derived") if spec.get(k)]
         if len(inputs) > 1:
             r.err(line, f"table {name!r} is filled from one input: {' or '.join(inputs)}")
             continue
@@ -507,22 +519,41 @@ def _parse_tables(doc, fields: dict[str, Field], r: _Reader) -> tuple[dict[str, 
                 break
             seen[value] = name
         else:
+            key = spec.get("restatement_key") or []
+            key = r.names(key, yamlfile.line_of(spec, "restatement_key"), f"table {name!r}: restatement_key") if key else []
+            if key is None or any(k not in names for k in key):
+                r.err(yamlfile.line_of(spec, "restatement_key"), f"table {name!r}: restatement_key must name fields of the table")
+                continue
+            evidence_of = spec.get("evidence_of", concept[0] if len(concept) == 1 else None)
+            if evidence_of is not None and evidence_of not in names:
+                r.err(yamlfile.line_of(spec, "evidence_of"), f"table {name!r}: evidence_of must name a field of the table")
+                continue
             rules = _parse_rules(spec.get("rules"), names, f"table {name!r}", r)
             resolved = tuple(replace(fields[n], required=True) if n in pk else fields[n] for n in names)
             tables[name] = Table(name=name, description=description, primary_key=tuple(pk), fields=resolved, line=line,
                                  fact=fact, sidecar=bool(spec.get("sidecar")), section=section, taxonomy=taxonomy,
-                                 concept=tuple(concept), rules=tuple(fact_rules if fact else ()) + tuple(rules))
+                                 derived=bool(spec.get("derived")), concept=tuple(concept), restatement_key=tuple(key),
+                                 evidence_of=evidence_of if fact else None,
+                                 rules=tuple(fact_rules if fact else ()) + tuple(rules))
     if sum(t.sidecar for t in tables.values()) != 1 and not r.problems:
         r.err(1, "exactly one table is filled from the source sidecars (sidecar: true)")
     return tables, tuple(fact_fields)
 
 
+RESTATES = "restates"  # a fact row's pointer to the row of its own table it states again
+
+
 def _with_foreign_keys(tables: dict[str, Table]) -> dict[str, Table]:
-    """A column that is another table's one-column primary key refers to that table."""
+    """A column that is another table's one-column primary key refers to that table; a fact
+    table's `restates` refers to its own primary key."""
     owners = {t.primary_key[0]: t.name for t in tables.values() if len(t.primary_key) == 1}
-    return {name: replace(t, foreign_keys=tuple(ForeignKey(c, owners[c]) for c in t.columns
-                                                if c in owners and owners[c] != name and (c,) != t.primary_key))
-            for name, t in tables.items()}
+    out = {}
+    for name, t in tables.items():
+        fks = [ForeignKey(c, owners[c]) for c in t.columns if c in owners and owners[c] != name and (c,) != t.primary_key]
+        if RESTATES in t.columns:
+            fks.append(ForeignKey(RESTATES, name, t.primary_key[0]))
+        out[name] = replace(t, foreign_keys=tuple(fks))
+    return out
 
 
 def load_registry(layout: Layout, problems: Problems) -> Registry | None:

@@ -26,7 +26,7 @@ def create_table(table: Table) -> str:
         lines.append("  " + " ".join(parts))
     lines.append(f"  PRIMARY KEY ({', '.join(_quoted(k) for k in table.primary_key)})")
     for fk in table.foreign_keys:
-        lines.append(f"  FOREIGN KEY ({_quoted(fk.field)}) REFERENCES {_quoted(fk.table)} ({_quoted(fk.field)})")
+        lines.append(f"  FOREIGN KEY ({_quoted(fk.field)}) REFERENCES {_quoted(fk.table)} ({_quoted(fk.target)})")
     for rule in table.rules:
         check = sql_check(rule)
         if check:

@@ -19,11 +19,17 @@ def _slug(value) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
 
 
+GENERAL = "general"  # the setting of a statement made for the role as a whole
+
+
 def row_id(table: Table, values: dict) -> str:
-    """source_id:char_start-char_end[:concept...]: stable while the quote stays where it is."""
+    """source_id:char_start-char_end[:concept...][@setting]: stable while the quote stays where it
+    is. The setting is part of the id when it is not general, so one statement may be recorded
+    for two settings (a table row naming retail and logistics) without narrowing its quote."""
     parts = [f"{values['source_id']}:{values['char_start']}-{values['char_end']}"]
     parts += [_slug(values[c]) for c in table.concept if values.get(c) is not None]
-    return ":".join(parts)
+    setting = values.get("setting")
+    return ":".join(parts) + (f"@{_slug(setting)}" if setting not in (None, GENERAL) else "")
 
 
 def normalize_salary(v: dict) -> dict:
@@ -46,7 +52,8 @@ def normalize_facts(reg: Registry, facts: list[Fact], problems: Problems):
     rows: dict[str, list[dict]] = {t.name: [] for t in reg.fact_tables()}
     origins: dict[str, dict] = {t.name: {} for t in reg.fact_tables()}
     first_at: dict[str, Fact] = {}
-    for fact in facts:
+    ids: dict[int, tuple[str, dict]] = {}
+    for i, fact in enumerate(facts):
         table = reg.tables[fact.table]
         v = dict(fact.values)
         if table.name == "salaries":
@@ -61,8 +68,13 @@ def normalize_facts(reg: Registry, facts: list[Fact], problems: Problems):
                          f"so both would be row {ident}; merge them, or narrow one quote to the words it rests on")
             continue
         first_at[ident] = fact
-        rows[table.name].append({c: v.get(c) for c in table.columns})
+        row = {c: v.get(c) for c in table.columns}
+        rows[table.name].append(row)
+        ids[i] = (ident, row)
         origins[table.name][ident] = (fact.file, fact.line)
+    for i, fact in enumerate(facts):
+        if fact.restates is not None and i in ids and fact.restates in ids:
+            ids[i][1]["restates"] = ids[fact.restates][0]
     return rows, origins
 
 

@@ -62,7 +62,7 @@ def foreign_key_problems(reg: Registry, tables: dict[str, pa.Table], problems: P
                 problems.add("schemas/tables.yaml", table.line, f"{name}: a primary key value occurs twice")
         for fk in table.foreign_keys:
             values = data.column(fk.field)
-            known = tables[fk.table].column(fk.field)
+            known = tables[fk.table].column(fk.target)
             missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known)))
             for value in pc.unique(pc.filter(values, missing)).to_pylist()[:20]:
                 problems.add("schemas/tables.yaml", table.line, f"{name}.{fk.field} {value!r} has no row in {fk.table}")
