@@ -161,6 +161,7 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
     _stop_if(problems)  # offsets and ids mean nothing against a changed source or a broken taxonomy
     # Verify every mapping, normalize its facts into rows, validate them (cached, on both cores).
     partitions, fresh = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache)
+    cache.save_index()
     _mapping_problems(reg, sources, taxonomies, partitions, layout, problems)
     _stop_if(problems)
     # The row counts under review.
@@ -235,6 +236,7 @@ def build(layout: Layout, target) -> Checked:
     """Check, gate, and publish the release at `target` (default output/)."""
     from .release import fingerprint
     from .release.publish import publishing
+    from .release.working import WorkingCopy
     from .release.report import render_report
     from .release.write import write_release
     from .validation import gate
@@ -254,12 +256,19 @@ def build(layout: Layout, target) -> Checked:
         # Derive the evidence tables, and hold them to their counts under review too.
         tables.update(derive(checked.registry, tables))
         derived = {t.name for t in checked.registry.derived_tables()}
+        checked.counts.update({name: tables[name].num_rows for name in derived})
         _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, derived)
         foreign_key_problems(checked.registry, tables, problems)
         _stop_if(problems)
-        release_gate.submit(checked.registry, tables, totals(checked.expected_counts))
-        verdict = release_gate.result()
-    with publishing(target) as staging:
-        write_release(staging, checked.registry, tables, checked.meta, checked.copied,
-                      render_report(verdict, checked.meta), stamp)
+        # One copy of the final tables, mapped by the gate and the writers alike.
+        working = WorkingCopy.save(tables, checked.cache.folder)
+        del tables
+        try:
+            release_gate.submit(checked.registry, working, totals(checked.expected_counts))
+            verdict = release_gate.result()
+            with publishing(target) as staging:
+                write_release(staging, checked.registry, working.open(), checked.meta, checked.copied,
+                              render_report(verdict, checked.meta), stamp)
+        finally:
+            working.remove()
     return checked

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .common.cache import Cache, key
-from .common.files import list_inputs, read_input
+from .common.files import list_inputs, read_inputs
 from .common.paths import Layout
 from .common.problems import Problem, Problems
 from .curation.mappings import verify_mapping
@@ -163,19 +163,21 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
     parts: dict[str, Partition] = {}
     todo: list[tuple[Path, bytes, str]] = []
     order: list[str] = []
+    paths = []
     for path in list_inputs(layout.mappings, "*"):
         if path.name == "README.md":
             continue
-        where = layout.rel(path)
         if path.suffix != ".yaml":
-            problems.add(where, 1, "raw/mappings holds <source_id>.yaml files (and README.md); "
+            problems.add(layout.rel(path), 1, "raw/mappings holds <source_id>.yaml files (and README.md); "
                          f"rename it to {path.stem}.yaml or move it elsewhere")
             continue
-        data = read_input(path, "mapping", layout, problems, inside=layout.mappings)
+        paths.append(path)
+    for path, data, digest in read_inputs(paths, "mapping", layout, problems, inside=layout.mappings):
         if data is None:
             continue
+        where = layout.rel(path)
         source = sources.get(path.stem)
-        entry = key(cache.salt, reg.digest, where, data, source.sha256 if source else "",
+        entry = key(cache.salt, reg.digest, where, digest, source.sha256 if source else "",
                     source.meta["lang"] if source else "")
         order.append(entry)
         hit = cache.get("partitions", entry)
@@ -195,6 +197,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
             computed = [r for chunk in chunks for r in _compute_chunk(chunk)]
         for part, rows in computed:
             parts[part.entry] = part
+            cache.remember("partitions", part.entry, part)
             if rows is not None:
                 fresh[part.entry] = rows
     result = [parts[e] for e in order]

@@ -409,7 +409,7 @@ def test_an_esco_uri_not_in_the_reference_list_is_refused(repo):
 def test_a_duplicate_concept_is_refused(repo):
     first = line_of(repo, "raw/taxonomy/duties.yaml", "duty_id: answer_customer_inquiries")
     n = append(repo, "raw/taxonomy/duties.yaml",
-               '- {duty_id: answer_customer_inquiries, category: inquiry_handling, label_en: "Again"}\n')
+               '- {duty_id: answer_customer_inquiries, category: inquiry_handling, label_en: "Again", definition_en: "Again."}\n')
     fails(repo, "check", rf"raw/taxonomy/duties.yaml:{n}: duplicate duty_id 'answer_customer_inquiries' "
                          rf"\(first at line {first}\)")
 
@@ -433,7 +433,7 @@ def test_a_pattern_sqlite_cannot_check_is_refused(repo):
 
 
 def test_a_table_with_an_undefined_field_is_refused(repo):
-    n = replace(repo, "schemas/tables.yaml", "fields: [duty_id, label_en, category]", "fields: [duty_id, label_en, categry]")
+    n = replace(repo, "schemas/tables.yaml", "fields: [duty_id, label_en, category,", "fields: [duty_id, label_en, categry,")
     fails(repo, "check", rf"schemas/tables.yaml:{n}: table 'duties' uses undefined field\(s\) 'categry' \(did you mean 'category'\?\)")
 
 

@@ -39,29 +39,88 @@ def key(*parts: bytes | str) -> str:
 
 
 class Cache:
+    """Entries under .cache/<kind>/. The small entries a check reads for every input (one per
+    source, one per mapping) are also kept together in one index file per code version, so a check
+    of thousands of unchanged inputs reads one file instead of thousands; the index holds the same
+    content-keyed entries, so it can be no staler than they are."""
+
+    INDEXED = ("sources", "partitions")
+
     def __init__(self, layout: Layout, enabled: bool = True):
         self.folder = layout.cache
         self.salt = salt(layout.root)
         self.enabled = enabled
+        self._index: dict | None = None
+        self._used: dict[tuple[str, str], object] = {}
+        self._changed = False
 
     def _path(self, kind: str, entry: str) -> Path:
         return self.folder / kind / entry[:2] / entry
 
+    def _index_path(self) -> Path:
+        return self.folder / "index" / self.salt
+
+    def _load_index(self) -> dict:
+        if self._index is None:
+            self._index = {}
+            try:
+                with open(self._index_path(), "rb") as fh:
+                    loaded = pickle.load(fh)
+                if isinstance(loaded, dict):
+                    self._index = loaded
+            except Exception:
+                pass
+        return self._index
+
     def get(self, kind: str, entry: str):
         if not self.enabled:
             return None
+        if kind in self.INDEXED:
+            value = self._load_index().get((kind, entry))
+            if value is not None:
+                self._used[(kind, entry)] = value
+                return value
         try:
             with open(self._path(kind, entry), "rb") as fh:
-                return pickle.load(fh)
+                value = pickle.load(fh)
         except Exception:  # missing, truncated or unreadable: computed again
             return None
+        if kind in self.INDEXED:
+            self._used[(kind, entry)] = value
+            self._changed = True
+        return value
+
+    def remember(self, kind: str, entry: str, value) -> None:
+        """Put an entry computed elsewhere (a worker process wrote its file) into the index."""
+        if self.enabled and kind in self.INDEXED:
+            self._used[(kind, entry)] = value
+            self._changed = True
+
+    def save_index(self) -> None:
+        """Keep the index of the entries this run used, if any of them was not in it."""
+        if not self.enabled or not self._changed:
+            return
+        path = self._index_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.iterdir():  # indexes of older code versions are never read again
+                if old.name != path.name:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._write(path, self._used)
 
     def put(self, kind: str, entry: str, value) -> bool:
         """Keep `value`; False when it could not be kept (a cache that cannot be written only
         makes the next run slower)."""
         if not self.enabled:
             return False
-        path = self._path(kind, entry)
+        if kind in self.INDEXED:
+            self._used[(kind, entry)] = value
+            self._changed = True
+        return self._write(self._path(kind, entry), value)
+
+    def _write(self, path: Path, value) -> bool:
         tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

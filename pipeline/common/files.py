@@ -9,8 +9,11 @@ exception.
 from __future__ import annotations
 
 import errno
+import fnmatch
+import hashlib
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 from .paths import Layout
@@ -32,12 +35,21 @@ MAX_BYTES = {
 }
 
 
-def _outside(path: Path, layout: Layout) -> bool:
-    try:
-        path.resolve().relative_to(layout.root.resolve())
-        return False
-    except ValueError:
-        return True
+@lru_cache(maxsize=1024)
+def _real(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def _outside(path: Path, boundary: Path) -> bool:
+    """Whether `path`, followed through any symlink on its way, ends outside `boundary`. A plain file
+    in a folder that is itself inside is inside: only symlinks need resolving (thousands of inputs)."""
+    real_boundary = _real(str(boundary))
+    parent = _real(os.path.dirname(os.path.abspath(path)))
+    if not os.path.islink(path):
+        target = os.path.join(parent, os.path.basename(path))
+    else:
+        target = os.path.realpath(path)
+    return os.path.commonpath([target, real_boundary]) != real_boundary
 
 
 def read_input(path: Path, kind: str, layout: Layout, problems: Problems, *, inside: Path | None = None) -> bytes | None:
@@ -48,7 +60,7 @@ def read_input(path: Path, kind: str, layout: Layout, problems: Problems, *, ins
         problems.add(where, 1, f"{kind} not found; create it or fix the path that names it")
         return None
     boundary = inside if inside is not None else layout.root
-    if _outside(path, Layout(boundary)):
+    if _outside(path, boundary):
         target = os.path.realpath(path)
         problems.add(where, 1, f"{kind} resolves to {target}, outside {layout.rel(boundary) or '.'}; inputs must be "
                      "regular files inside the repository: copy the file in instead of linking to it")
@@ -100,8 +112,32 @@ def decode_utf8(data: bytes, where: str, kind: str, problems: Problems) -> str |
 
 
 def list_inputs(folder: Path, pattern: str) -> list[Path]:
-    """Files of `folder` matching `pattern`, sorted; a missing folder has none."""
+    """Entries of `folder` whose names match `pattern` (fnmatch), sorted by name; none for a missing folder."""
     try:
-        return sorted(folder.glob(pattern))
+        names = sorted(entry.name for entry in os.scandir(folder))
     except OSError:
         return []
+    return [folder / name for name in fnmatch.filter(names, pattern)]
+
+
+def read_inputs(paths: list[Path], kind: str, layout: Layout, problems: Problems, *,
+                inside: Path | None = None) -> list[tuple[Path, bytes | None, bytes]]:
+    """(path, bytes or None, sha256 of the bytes) of many inputs, read and hashed on a few threads
+    (both release the interpreter lock), in the order given; refusals go to `problems` in that order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(path: Path):
+        found = Problems()
+        data = read_input(path, kind, layout, found, inside=inside)
+        return path, data, (hashlib.sha256(data).digest() if data is not None else b""), found
+
+    if len(paths) < 64:
+        results = [one(p) for p in paths]
+    else:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(one, paths))
+    out = []
+    for path, data, digest, found in results:
+        problems.extend(found)
+        out.append((path, data, digest))
+    return out

@@ -61,7 +61,14 @@ class Layout:
 
     def rel(self, path: Path) -> str:
         """Repository-relative path with forward slashes: what people see in errors and tables."""
-        try:
-            return Path(path).absolute().relative_to(self.root.absolute()).as_posix()
-        except ValueError:
-            return str(path)
+        text = os.path.abspath(path)
+        prefix = self._prefix
+        if text == prefix[:-1]:
+            return "."
+        if text.startswith(prefix):
+            return text[len(prefix):].replace(os.sep, "/")
+        return str(path)
+
+    @property
+    def _prefix(self) -> str:
+        return os.path.abspath(self.root) + os.sep

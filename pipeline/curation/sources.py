@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from ..common import yamlfile
 from ..common.cache import Cache, key
-from ..common.files import decode_utf8, list_inputs, read_input
+from ..common.files import decode_utf8, list_inputs, read_input, read_inputs
 from ..common.paths import Layout
 from ..common.problems import Problems
 from ..registry.model import Registry
@@ -129,23 +129,17 @@ def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Regis
     return {**meta, "char_count": len(raw_text), "line_count": raw_text.count("\n") + 1}
 
 
-def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems, cache: Cache) -> Source | None:
-    """One source, its sidecar checked once per content: an unchanged sidecar and text are not read again."""
+def load_source(sidecar: Path, data: bytes, digest: bytes, raw_digest: bytes, reg: Registry, layout: Layout,
+                problems: Problems, cache: Cache) -> Source | None:
+    """One source, its sidecar checked once per content of sidecar and text (their sha256s given)."""
     where = layout.rel(sidecar)
-    data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
-    if data is None:
-        return None
     raw = sidecar.with_suffix(".txt")
-    if not raw.exists() and not raw.is_symlink():
-        problems.add(where, 1, f"raw text {layout.rel(raw)} is missing; copy it byte-identical from the seed file "
-                     "its sidecar names")
-        return None
-    raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
-    if raw_bytes is None:
-        return None
-    entry = key(cache.salt, reg.digest, where, data, hashlib.sha256(raw_bytes).digest())
+    entry = key(cache.salt, reg.digest, where, digest, raw_digest)
     hit = cache.get("sources", entry)
     if hit is None:
+        raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
+        if raw_bytes is None:
+            return None
         found = Problems()
         meta = check_source(sidecar, data, raw_bytes, reg, layout, found)
         hit = (meta, found.items)
@@ -160,8 +154,23 @@ def load_source(sidecar: Path, reg: Registry, layout: Layout, problems: Problems
 def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache) -> dict[str, Source]:
     """Every source in raw/sources, keyed by source_id, in sorted order."""
     sources = {}
-    for sidecar in list_inputs(layout.sources, "*.yaml"):
-        src = load_source(sidecar, reg, layout, problems, cache)
+    sidecars = read_inputs(list_inputs(layout.sources, "*.yaml"), "sidecar", layout, problems, inside=layout.sources)
+    readable = [(p, d, h) for p, d, h in sidecars if d is not None]
+    texts = {}
+    for sidecar, _, _ in readable:
+        raw = sidecar.with_suffix(".txt")
+        if not raw.exists() and not raw.is_symlink():
+            problems.add(layout.rel(sidecar), 1, f"raw text {layout.rel(raw)} is missing; copy it byte-identical from "
+                         "the seed file its sidecar names")
+        else:
+            texts[raw] = None
+    for raw, data, digest in read_inputs(list(texts), "source text", layout, problems, inside=layout.sources):
+        texts[raw] = digest if data is not None else None
+    for sidecar, data, digest in readable:
+        raw_digest = texts.get(sidecar.with_suffix(".txt"))
+        if raw_digest is None:
+            continue
+        src = load_source(sidecar, data, digest, raw_digest, reg, layout, problems, cache)
         if src:
             sources[src.source_id] = src
     for raw in list_inputs(layout.sources, "*.txt"):

@@ -136,16 +136,21 @@ def table_expectations(table: Table, row_count: int | None, shared: frozenset[st
 FACT_BATCH = "fact fields"
 
 
-def fact_batch(reg: Registry, frames: dict) -> pd.DataFrame:
+def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
     """The fact fields of every fact table stacked into one frame, with the table and row id of
-    each row: the provenance columns are validated once across all fact tables."""
+    each row: the provenance columns are validated once across all fact tables. Stacked in Arrow
+    (no copy of the text), then handed to pandas once."""
+    import pyarrow as pa
+
+    from ..transform.frames import arrow_to_frame
+
     parts = []
     for t in reg.fact_tables():
-        df = frames[t.name][list(reg.fact_fields)].copy()
-        df.insert(0, "row_id", frames[t.name][t.primary_key[0]])
-        df.insert(0, "table", t.name)
-        parts.append(df)
-    return pd.concat(parts, ignore_index=True)
+        data = tables[t.name].select(list(reg.fact_fields))
+        data = data.add_column(0, "row_id", tables[t.name].column(t.primary_key[0]))
+        data = data.add_column(0, "table", pa.chunked_array([pa.array([t.name] * len(data), pa.string())]))
+        parts.append(data.cast(pa.schema([f.remove_metadata().with_nullable(True) for f in data.schema])))
+    return arrow_to_frame(pa.concat_tables(parts))
 
 
 def fact_expectations(reg: Registry) -> list:
@@ -159,10 +164,13 @@ def fact_expectations(reg: Registry) -> list:
     return out
 
 
-def suites(reg: Registry, frames: dict, row_counts: dict[str, int]) -> list[tuple[str, pd.DataFrame, list]]:
-    """(batch name, frame, expectations) for the fact batch and every table."""
+def suites(reg: Registry, tables: dict, row_counts: dict[str, int]) -> list[tuple[str, pd.DataFrame, list]]:
+    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow)."""
+    from ..transform.frames import to_frame
+
     shared = frozenset(reg.fact_fields)
-    out = [(FACT_BATCH, fact_batch(reg, frames), fact_expectations(reg))] if reg.fact_tables() else []
+    out = [(FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg))] if reg.fact_tables() else []
     for name, table in reg.tables.items():
-        out.append((name, frames[name], table_expectations(table, row_counts.get(name), shared if table.fact else frozenset())))
+        out.append((name, to_frame(table, tables[name]),
+                    table_expectations(table, row_counts.get(name), shared if table.fact else frozenset())))
     return out

@@ -28,14 +28,18 @@ def to_arrow(table: Table, rows: list[dict], version: str = "") -> pa.Table:
 
 
 def to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
+    return arrow_to_frame(arrow.select(table.columns))
+
+
+def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
+    """Arrow to pandas with nullable dtypes; text stays in Arrow's buffers (no copy), dates become ISO text."""
     columns = {}
-    for f in table.fields:
-        col = arrow.column(f.name)
-        if f.type.name == "date":
+    for name in arrow.column_names:
+        col = arrow.column(name)
+        if pa.types.is_date(col.type):
             col = col.cast(pa.string())
-        columns[f.name] = col
-    frame = pa.table(columns).to_pandas(types_mapper=_PANDAS.get)
-    return frame[table.columns]
+        columns[name] = col
+    return pa.table(columns).to_pandas(types_mapper=_PANDAS.get, self_destruct=False)
 
 
 def rows_to_frame(table: Table, rows: list[tuple]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..common.problems import Problems, StageFailed
+from ..release.working import WorkingCopy
 
 
 @dataclass
@@ -113,10 +114,10 @@ def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2
     import great_expectations as gx
 
     from ..registry.expectations import suites
-    from ..transform.frames import to_frame
 
-    frames = {name: to_frame(reg.tables[name], data) for name, data in tables.items()}
-    batches = suites(reg, frames, row_counts)
+    if isinstance(tables, WorkingCopy):
+        tables = tables.open()
+    batches = suites(reg, tables, row_counts)
     order = [name for name, _, _ in batches]
     if processes < 2 or len(batches) < 2:
         results = _validate(batches)
