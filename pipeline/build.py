@@ -136,7 +136,9 @@ def _counts(reg: Registry, partitions: list[Partition], small: dict) -> dict[tup
 
 
 def _check_counts(expected: dict, observed: dict, problems: Problems, tables: set[str]) -> None:
-    for k in sorted(k for k in set(expected) | set(observed) if k[0] in tables):
+    differing = {k for k, (n, _) in expected.items() if observed.get(k, 0) != n}
+    differing |= {k for k, n in observed.items() if n and k not in expected}
+    for k in sorted(k for k in differing if k[0] in tables):
         want, line = expected.get(k, (0, 1))
         got = observed.get(k, 0)
         if want != got:

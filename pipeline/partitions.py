@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .common.cache import Cache, key
-from .common.files import list_inputs, read_inputs
+from .common.files import list_inputs, read_input, survey
 from .common.paths import Layout
 from .common.problems import Problem, Problems
 from .curation.mappings import verify_mapping
@@ -133,11 +133,18 @@ def _validate_chunk(results: list[tuple[Partition, PartitionRows]], reg: Registr
             p.problems.append(Problem(file, line, f"{message} (row {row})"))
 
 
-def _compute_chunk(chunk: list[tuple[Path, bytes, str]]) -> list[tuple[Partition, PartitionRows | None]]:
+def _compute_chunk(chunk: list[tuple[Path, str]]) -> list[tuple[Partition, PartitionRows | None]]:
     """Compute and cache a chunk of partitions; the rows travel back only when the cache could
     not keep them."""
     ctx = _CONTEXT
-    results = [_compute_one(path, data, entry, ctx) for path, data, entry in chunk]
+    results = []
+    for path, entry in chunk:
+        found = Problems()
+        data = read_input(path, "mapping", ctx["layout"], found, inside=ctx["layout"].mappings)
+        if data is None:  # changed since it was surveyed: say why, compute nothing
+            results.append((Partition(ctx["layout"].rel(path), entry, path.stem, found.items), PartitionRows()))
+            continue
+        results.append(_compute_one(path, data, entry, ctx))
     cache: Cache = ctx["cache"]
     out = []
     for part, rows in results:
@@ -172,8 +179,8 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
                          f"rename it to {path.stem}.yaml or move it elsewhere")
             continue
         paths.append(path)
-    for path, data, digest in read_inputs(paths, "mapping", layout, problems, inside=layout.mappings):
-        if data is None:
+    for path, digest in survey(paths, "mapping", layout, problems, cache.files, inside=layout.mappings):
+        if digest is None:
             continue
         where = layout.rel(path)
         source = sources.get(path.stem)
@@ -184,7 +191,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
         if isinstance(hit, Partition) and _valid(hit, known, fingerprint):
             parts[entry] = hit
         else:
-            todo.append((path, data, entry))
+            todo.append((path, entry))
     fresh: dict[str, PartitionRows] = {}
     if todo:
         _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint, cache=cache)

@@ -38,6 +38,11 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+class FileDigests(dict):
+    """Path -> (stat key, sha256 of the content); `changed` once an entry was added this run."""
+    changed = False
+
+
 class Cache:
     """Entries under .cache/<kind>/. The small entries a check reads for every input (one per
     source, one per mapping) are also kept together in one index file per code version, so a check
@@ -90,6 +95,18 @@ class Cache:
             self._changed = True
         return value
 
+    @property
+    def files(self) -> dict:
+        """Path -> (stat key, sha256) of the inputs hashed before (common/files.survey)."""
+        if not self.enabled:
+            return {}
+        index = self._load_index()
+        table = index.get(("files", ""))
+        if not isinstance(table, FileDigests):
+            table = index[("files", "")] = FileDigests()
+        self._used[("files", "")] = table
+        return table
+
     def remember(self, kind: str, entry: str, value) -> None:
         """Put an entry computed elsewhere (a worker process wrote its file) into the index."""
         if self.enabled and kind in self.INDEXED:
@@ -98,8 +115,11 @@ class Cache:
 
     def save_index(self) -> None:
         """Keep the index of the entries this run used, if any of them was not in it."""
-        if not self.enabled or not self._changed:
+        files = self._used.get(("files", ""))
+        if not self.enabled or not (self._changed or (files is not None and files.changed)):
             return
+        if files is not None:
+            files.changed = False
         path = self._index_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,62 +40,71 @@ def _real(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _outside(path: Path, boundary: Path) -> bool:
+def _outside(path: str, boundary: Path) -> bool:
     """Whether `path`, followed through any symlink on its way, ends outside `boundary`. A plain file
     in a folder that is itself inside is inside: only symlinks need resolving (thousands of inputs)."""
     real_boundary = _real(str(boundary))
-    parent = _real(os.path.dirname(os.path.abspath(path)))
-    if not os.path.islink(path):
-        target = os.path.join(parent, os.path.basename(path))
-    else:
+    if os.path.islink(path):
         target = os.path.realpath(path)
-    return os.path.commonpath([target, real_boundary]) != real_boundary
+    else:
+        head, tail = os.path.split(os.path.abspath(path))
+        target = os.path.join(_real(head), tail)
+    return target != real_boundary and not target.startswith(real_boundary.rstrip(os.sep) + os.sep)
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def read_input(path: Path, kind: str, layout: Layout, problems: Problems, *, inside: Path | None = None) -> bytes | None:
     """The bytes of `path`, or None with the reason recorded as a Problem at the file."""
-    where = layout.rel(path)
+    text = os.fspath(path)
     limit = MAX_BYTES[kind]
-    if not os.path.lexists(path):
-        problems.add(where, 1, f"{kind} not found; create it or fix the path that names it")
-        return None
     boundary = inside if inside is not None else layout.root
-    if _outside(path, boundary):
-        target = os.path.realpath(path)
-        problems.add(where, 1, f"{kind} resolves to {target}, outside {layout.rel(boundary) or '.'}; inputs must be "
-                     "regular files inside the repository: copy the file in instead of linking to it")
+    if _outside(text, boundary):
+        if not os.path.lexists(text):
+            problems.add(layout.rel(path), 1, f"{kind} not found; create it or fix the path that names it")
+            return None
+        problems.add(layout.rel(path), 1, f"{kind} resolves to {os.path.realpath(text)}, outside {layout.rel(boundary)}; "
+                     "inputs must be regular files inside the repository: copy the file in instead of linking to it")
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(text, _OPEN_FLAGS)
+    except FileNotFoundError:
+        problems.add(layout.rel(path), 1, f"{kind} not found; create it or fix the path that names it")
+        return None
     except OSError as err:
-        problems.add(where, 1, f"cannot open the {kind}: {os.strerror(err.errno)}; check its permissions")
+        problems.add(layout.rel(path), 1, f"cannot open the {kind}: {os.strerror(err.errno)}; check its permissions")
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            problems.add(where, 1, f"{kind} is {what}; it must be a regular file")
+            problems.add(layout.rel(path), 1, f"{kind} is {what}; it must be a regular file")
             return None
         if info.st_size > limit:
-            problems.add(where, 1, f"{kind} is {info.st_size:,} bytes, more than the {limit:,} a {kind} may have; "
-                         "split it or remove what does not belong")
+            problems.add(layout.rel(path), 1, f"{kind} is {info.st_size:,} bytes, more than the {limit:,} a {kind} may "
+                         "have; split it or remove what does not belong")
             return None
-        chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = os.read(fd, info.st_size + 1)
+        if len(data) > info.st_size:  # it grew while being read: read on, within the bound
+            chunks, total = [data], len(data)
+            while total <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
             if total > limit:
-                problems.add(where, 1, f"{kind} grew beyond {limit:,} bytes while being read; it must not change during a build")
+                problems.add(layout.rel(path), 1, f"{kind} grew beyond {limit:,} bytes while being read; it must not "
+                             "change during a build")
                 return None
-        return b"".join(chunks)
+            data = b"".join(chunks)
+        return data
     except OSError as err:
         if err.errno == errno.EISDIR:
-            problems.add(where, 1, f"{kind} is a folder; it must be a regular file")
+            problems.add(layout.rel(path), 1, f"{kind} is a folder; it must be a regular file")
         else:
-            problems.add(where, 1, f"cannot read the {kind}: {os.strerror(err.errno)}")
+            problems.add(layout.rel(path), 1, f"cannot read the {kind}: {os.strerror(err.errno)}")
         return None
     finally:
         os.close(fd)
@@ -122,22 +131,64 @@ def list_inputs(folder: Path, pattern: str) -> list[Path]:
 
 def read_inputs(paths: list[Path], kind: str, layout: Layout, problems: Problems, *,
                 inside: Path | None = None) -> list[tuple[Path, bytes | None, bytes]]:
-    """(path, bytes or None, sha256 of the bytes) of many inputs, read and hashed on a few threads
-    (both release the interpreter lock), in the order given; refusals go to `problems` in that order."""
-    from concurrent.futures import ThreadPoolExecutor
+    """(path, bytes or None, sha256 of the bytes) of many inputs, in the order given. Two threads
+    each take half: reading and hashing release the interpreter lock, so they overlap."""
+    def part(chunk: list[Path]) -> tuple[list, Problems]:
+        found, out = Problems(), []
+        for path in chunk:
+            data = read_input(path, kind, layout, found, inside=inside)
+            out.append((path, data, hashlib.sha256(data).digest() if data is not None else b""))
+        return out, found
 
-    def one(path: Path):
-        found = Problems()
-        data = read_input(path, kind, layout, found, inside=inside)
-        return path, data, (hashlib.sha256(data).digest() if data is not None else b""), found
-
-    if len(paths) < 64:
-        results = [one(p) for p in paths]
+    if len(paths) < 256:
+        chunks = [part(paths)]
     else:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            results = list(pool.map(one, paths))
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = len(paths) // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            chunks = list(pool.map(part, [paths[:half], paths[half:]]))
     out = []
-    for path, data, digest, found in results:
+    for results, found in chunks:
         problems.extend(found)
-        out.append((path, data, digest))
+        out.extend(results)
+    return out
+
+
+def survey(paths: list[Path], kind: str, layout: Layout, problems: Problems, known, *,
+           inside: Path | None = None) -> list[tuple[Path, bytes | None]]:
+    """(path, sha256 of its bytes, or None when refused) of many inputs, without reading the files
+    whose content was hashed before and has not changed since.
+
+    As git's index does, a file whose device, inode, size, modification and change times are those
+    recorded when its content was last hashed is not read again: any write to a file sets its change
+    time to the present, which no tool can set back. Every other check of an input (inside the
+    repository, a regular file, within its size bound) is made on every run. `known` maps a path to
+    (its stat key, its digest) and is updated.
+    """
+    boundary = inside if inside is not None else layout.root
+    out, unread = [], []
+    for path in paths:
+        text = os.fspath(path)
+        try:
+            info = os.stat(text)
+        except OSError:
+            info = None
+        if info is None or _outside(text, boundary) or not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES[kind]:
+            data = read_input(path, kind, layout, problems, inside=inside)  # says why, at the file
+            out.append((path, None if data is None else hashlib.sha256(data).digest()))
+            continue
+        stamp = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        seen = known.get(text)
+        if seen is not None and seen[0] == stamp:
+            out.append((path, seen[1]))
+        else:
+            out.append((path, None))
+            unread.append((len(out) - 1, path, stamp))
+    for (index, path, stamp), (_, data, digest) in zip(unread, read_inputs([p for _, p, _ in unread], kind, layout,
+                                                                             problems, inside=inside)):
+        if data is not None:
+            known[os.fspath(path)] = (stamp, digest)
+            known.changed = True
+            out[index] = (path, digest)
     return out

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from ..common import yamlfile
 from ..common.cache import Cache, key
-from ..common.files import decode_utf8, list_inputs, read_input, read_inputs
+from ..common.files import decode_utf8, list_inputs, read_input, survey
 from ..common.paths import Layout
 from ..common.problems import Problems
 from ..registry.model import Registry
@@ -129,7 +129,7 @@ def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Regis
     return {**meta, "char_count": len(raw_text), "line_count": raw_text.count("\n") + 1}
 
 
-def load_source(sidecar: Path, data: bytes, digest: bytes, raw_digest: bytes, reg: Registry, layout: Layout,
+def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, layout: Layout,
                 problems: Problems, cache: Cache) -> Source | None:
     """One source, its sidecar checked once per content of sidecar and text (their sha256s given)."""
     where = layout.rel(sidecar)
@@ -137,8 +137,9 @@ def load_source(sidecar: Path, data: bytes, digest: bytes, raw_digest: bytes, re
     entry = key(cache.salt, reg.digest, where, digest, raw_digest)
     hit = cache.get("sources", entry)
     if hit is None:
+        data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
         raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
-        if raw_bytes is None:
+        if data is None or raw_bytes is None:
             return None
         found = Problems()
         meta = check_source(sidecar, data, raw_bytes, reg, layout, found)
@@ -153,31 +154,32 @@ def load_source(sidecar: Path, data: bytes, digest: bytes, raw_digest: bytes, re
 
 def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache) -> dict[str, Source]:
     """Every source in raw/sources, keyed by source_id, in sorted order."""
-    sources = {}
-    sidecars = read_inputs(list_inputs(layout.sources, "*.yaml"), "sidecar", layout, problems, inside=layout.sources)
-    readable = [(p, d, h) for p, d, h in sidecars if d is not None]
-    texts = {}
-    for sidecar, _, _ in readable:
-        raw = sidecar.with_suffix(".txt")
-        if not raw.exists() and not raw.is_symlink():
-            problems.add(layout.rel(sidecar), 1, f"raw text {layout.rel(raw)} is missing; copy it byte-identical from "
-                         "the seed file its sidecar names")
+    folder = layout.sources
+    names = [p.name for p in list_inputs(folder, "*")]
+    present = set(names)
+    stems = [n[:-5] for n in names if n.endswith(".yaml")]
+    for name in names:
+        stem, dot, suffix = name.rpartition(".")
+        if suffix == "txt" and dot and f"{stem}.yaml" not in present:
+            problems.add(layout.rel(folder / name), 1, f"raw text without an origin sidecar; write raw/sources/{stem}.yaml")
+        elif suffix not in ("yaml", "txt") and not name.startswith("."):
+            problems.add(layout.rel(folder / name), 1, "raw/sources holds <source_id>.txt and <source_id>.yaml only; "
+                         "move this file elsewhere")
+    with_text = []
+    for stem in stems:
+        if f"{stem}.txt" in present:
+            with_text.append(stem)
         else:
-            texts[raw] = None
-    for raw, data, digest in read_inputs(list(texts), "source text", layout, problems, inside=layout.sources):
-        texts[raw] = digest if data is not None else None
-    for sidecar, data, digest in readable:
-        raw_digest = texts.get(sidecar.with_suffix(".txt"))
-        if raw_digest is None:
+            problems.add(layout.rel(folder / f"{stem}.yaml"), 1, f"raw text raw/sources/{stem}.txt is missing; copy it "
+                         "byte-identical from the seed file its sidecar names")
+    known = cache.files
+    sidecars = survey([folder / f"{s}.yaml" for s in with_text], "sidecar", layout, problems, known, inside=folder)
+    texts = survey([folder / f"{s}.txt" for s in with_text], "source text", layout, problems, known, inside=folder)
+    sources = {}
+    for (sidecar, digest), (_, text_digest) in zip(sidecars, texts):
+        if digest is None or text_digest is None:
             continue
-        src = load_source(sidecar, data, digest, raw_digest, reg, layout, problems, cache)
+        src = load_source(sidecar, digest, text_digest, reg, layout, problems, cache)
         if src:
             sources[src.source_id] = src
-    for raw in list_inputs(layout.sources, "*.txt"):
-        if not raw.with_suffix(".yaml").exists():
-            problems.add(layout.rel(raw), 1, f"raw text without an origin sidecar; write {layout.rel(raw.with_suffix('.yaml'))}")
-    for other in list_inputs(layout.sources, "*"):
-        if other.suffix not in (".yaml", ".txt") and not other.name.startswith("."):
-            problems.add(layout.rel(other), 1, "raw/sources holds <source_id>.txt and <source_id>.yaml only; "
-                         "move this file elsewhere")
     return sources
