@@ -99,7 +99,7 @@ class Cache:
     def files(self) -> dict:
         """Path -> (stat key, sha256) of the inputs hashed before (common/files.survey)."""
         if not self.enabled:
-            return {}
+            return FileDigests()
         index = self._load_index()
         table = index.get(("files", ""))
         if not isinstance(table, FileDigests):
