@@ -172,7 +172,8 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
     if compare_counts:  # the derived tables exist only once a build has assembled the facts
         _check_counts(expected, observed, problems, {t.name for t in reg.tables.values() if not t.derived})
     _stop_if(problems)
-    counts = {name: n for (name, source_id), n in observed.items() if source_id == ALL}
+    derived = {t.name for t in reg.tables.values() if t.derived}  # reported by build, once assembled
+    counts = {name: n for (name, source_id), n in observed.items() if source_id == ALL and name not in derived}
     return Checked(reg, meta, sources, taxonomies, partitions, fresh, expected, copied, cache, counts)
 
 
@@ -257,9 +258,9 @@ def build(layout: Layout, target) -> Checked:
         tables = assemble(checked)
         # Derive the evidence tables, and hold them to their counts under review too.
         tables.update(derive(checked.registry, tables))
-        derived = {t.name for t in checked.registry.derived_tables()}
+        derived = [t.name for t in checked.registry.derived_tables()]  # registry order, for a stable report
         checked.counts.update({name: tables[name].num_rows for name in derived})
-        _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, derived)
+        _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
         foreign_key_problems(checked.registry, tables, problems)
         _stop_if(problems)
         # One copy of the final tables, mapped by the gate and the writers alike.

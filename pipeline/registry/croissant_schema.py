@@ -75,7 +75,10 @@ def _file_object(table: Table, written: tuple[str, int]) -> dict:
 
 
 def _record_set(table: Table) -> dict:
-    refers = {fk.field: f"{fk.table}/{fk.target}" for fk in table.foreign_keys}
+    # A row pointing at a row of its own table (`restates`) is not written as cr:references: Croissant
+    # readers build a graph of record sets, and a self-edge is a cycle to them. The field's
+    # description says what it points at, and datapackage.json carries the self-reference.
+    refers = {fk.field: f"{fk.table}/{fk.target}" for fk in table.foreign_keys if fk.table != table.name}
     fields = []
     for f in table.fields:
         out = {"@type": "cr:Field", "@id": f"{table.name}/{f.name}", "name": f.name,
