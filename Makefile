@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check build rebuild counts test bench bench-scale release diff clean
+.PHONY: help check build rebuild counts test browser serve screenshots bench bench-scale release diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,8 +31,29 @@ rebuild: $(STAMP) ## build even if no input changed
 counts: $(STAMP) ## after a deliberate change of the data: record the row counts in schemas/row_counts.csv for review
 	@$(PY) -m pipeline counts
 
-test: $(STAMP) ## run the test suite (checks the committed release too)
+test: $(STAMP) browser ## run the test suite (checks the committed release too, and opens the site in Chromium)
 	@$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium (never a browser downloaded from elsewhere) and need
+# fonts with Arabic and Chinese glyphs; installed once, here, when any of them is missing.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core
+browser: ## install Debian's Chromium and the Arabic and Chinese fonts the browser tests use (once)
+	@if ! dpkg-query -W -f='$${db:Status-Status}\n' $(BROWSER_PACKAGES) 2>/dev/null | grep -qvx installed \
+	    && [ "$$(dpkg-query -W -f='$${db:Status-Status}\n' $(BROWSER_PACKAGES) 2>/dev/null | wc -l)" = $(words $(BROWSER_PACKAGES)) ]; then exit 0; fi; \
+	command -v apt-get >/dev/null || { echo "make browser: apt-get not found; install Chromium and CJK/Arabic fonts, then set CHROMIUM=/path/to/chromium" >&2; exit 1; }; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	echo "installing $(BROWSER_PACKAGES) from Debian's packages (once)"; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null
+
+# The release's database in Datasette, on this machine only: descriptions, English labels, facets
+# and search come from output/datasette/metadata.json; -i serves the file read-only as immutable.
+DATASET := $(shell sed -n 's/^name: *//p' schemas/dataset.yaml)
+serve: $(STAMP) ## browse the release in Datasette at http://127.0.0.1:8001 (Ctrl-C stops it)
+	$(VENV)/bin/datasette serve -i output/$(DATASET).sqlite -m output/datasette/metadata.json -h 127.0.0.1 -p 8001
+
+SHOTS ?= screenshots
+screenshots: $(STAMP) browser ## full-page PNGs of the site and the validation report, from output/, into SHOTS (default screenshots/)
+	@$(PY) tools/screenshots.py output $(SHOTS)
 
 bench: $(STAMP) ## time and peak memory of check, a forced build and a no-op build, side by side (benchmarks/stages.py)
 	@$(PY) benchmarks/stages.py

@@ -181,8 +181,13 @@ def observed_counts(checked: Checked, tables: dict) -> dict[tuple[str, str], int
     """Rows per table and per source, from the assembled tables (derived ones included)."""
     small, _ = small_tables(checked.registry, checked.sources, checked.taxonomies)
     counts = _counts(checked.registry, checked.partitions, small)
+    per_source = per_source_tables(checked.registry)
     for table in checked.registry.derived_tables():
-        counts[(table.name, ALL)] = tables[table.name].num_rows
+        data = tables[table.name]
+        counts[(table.name, ALL)] = data.num_rows
+        if table.name in per_source:
+            for entry in data.column("source_id").value_counts().to_pylist():
+                counts[(table.name, entry["values"])] = entry["counts"]
     return counts
 
 
@@ -271,7 +276,7 @@ def build(layout: Layout, target) -> Checked:
             verdict = release_gate.result()
             with publishing(target) as staging:
                 write_release(staging, checked.registry, working.open(), checked.meta, checked.copied,
-                              render_report(verdict, checked.meta), stamp)
+                              render_report(verdict, checked.meta), stamp, checked.sources)
         finally:
             working.remove()
     return checked

@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 from conftest import ROOT, digest, run
 from pipeline.registry.model import registry
-from pipeline.transform.evidence import _concept_columns
+from pipeline.transform.evidence import concept_columns
 
 REG = registry()
 OUT = ROOT / "output"
@@ -30,7 +30,7 @@ def facts(release) -> dict[str, pd.DataFrame]:
 
 
 def test_a_restatement_points_at_a_first_statement_of_its_own_source_and_concept(facts):
-    for name, (column, _) in _concept_columns(REG).items():
+    for name, (column, _) in concept_columns(REG).items():
         df = facts[name]
         by_id = df.set_index(REG.tables[name].primary_key[0])
         restating = df[df["restates"].notna()]
@@ -54,7 +54,7 @@ def test_the_chinese_comparison_table_points_at_the_templates_it_repeats(facts):
 def test_concept_evidence_counts_first_statements_only(release, facts):
     evidence = _csv("concept_evidence", release).set_index(["concept_type", "concept_id"])
     sample = len(_csv("sources", release))
-    for name, (column, kind) in _concept_columns(REG).items():
+    for name, (column, kind) in concept_columns(REG).items():
         df = facts[name]
         first = df[df["restates"].isna()]
         for concept, group in first.groupby(column):
@@ -75,6 +75,27 @@ def test_every_attested_wording_is_found_at_its_first_row(release, facts):
         assert fact.text == row.text and fact.lang == row.lang
     # every wording of every concept appears once per language
     assert not labels.duplicated(["concept_type", "concept_id", "lang", "text"]).any()
+
+
+def test_the_sources_of_every_wording_are_the_rows_that_use_it(release, facts):
+    """attested_label_sources, counted again from the fact rows: per wording and source, its first
+    statements and its restatements; attested_labels' counts are the first statements'."""
+    labels = _csv("attested_labels", release).set_index("label_id")
+    links = _csv("attested_label_sources", release)
+    rows = pd.concat([facts[name].rename(columns={column: "concept_id"}).assign(concept_type=kind)
+                      [["concept_type", "concept_id", "lang", "text", "source_id", "restates"]]
+                      for name, (column, kind) in concept_columns(REG).items()])
+    rows = rows.merge(labels.reset_index()[["label_id", "concept_type", "concept_id", "lang", "text"]],
+                      on=["concept_type", "concept_id", "lang", "text"], how="left")
+    assert rows["label_id"].notna().all(), "a fact row's wording is missing from attested_labels"
+    counted = (rows.assign(first=rows["restates"].isna(), again=rows["restates"].notna())
+               .groupby(["label_id", "source_id"])[["first", "again"]].sum().reset_index())
+    merged = counted.merge(links, on=["label_id", "source_id"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    assert (merged["first"] == merged["mention_count"]).all() and (merged["again"] == merged["restatement_count"]).all()
+    firsts = links[links["mention_count"] > 0].groupby("label_id")
+    assert (firsts.size().reindex(labels.index, fill_value=0) == labels["source_count"]).all()
+    assert (firsts["mention_count"].sum().reindex(labels.index, fill_value=0) == labels["mention_count"]).all()
 
 
 def test_the_release_has_no_work_condition_that_is_not_one_or_is_a_catch_all(facts):

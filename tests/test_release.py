@@ -53,6 +53,20 @@ def test_every_fact_row_quotes_its_raw_source_exactly(table):
     assert csv_rows["quote"].tolist() == parquet_rows["quote"].tolist()
 
 
+def test_quotes_can_be_checked_from_the_release_alone(release):
+    """The release carries each verbatim text (sources.text_path): no repository needed to verify."""
+    sources = pq.read_table(release / "parquet/sources.parquet").to_pylist()
+    texts = {}
+    for s in sources:
+        data = (release / s["text_path"]).read_bytes()
+        assert data == (ROOT / s["raw_path"]).read_bytes() and hashlib.sha256(data).hexdigest() == s["sha256"]
+        texts[s["source_id"]] = data.decode("utf-8")
+    for table in FACT_TABLES:
+        rows = pq.read_table(release / "parquet" / f"{table}.parquet",
+                             columns=["source_id", "char_start", "char_end", "quote"]).to_pylist()
+        assert all(texts[r["source_id"]][r["char_start"]:r["char_end"]] == r["quote"] for r in rows), table
+
+
 def test_frictionless_validates_the_datapackage():
     from frictionless import validate
 

@@ -87,13 +87,18 @@ def test_the_diff_reports_exactly_one_edited_mapping_record(repo, tmp_path):
 def test_a_release_is_not_frozen_from_an_output_that_differs_from_its_checksums(repo):
     """A file changed by hand after the build must never become a published version."""
     dataset = repo / "schemas/dataset.yaml"
-    dataset.write_text(dataset.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
+    text = dataset.read_text(encoding="utf-8")
+    current = re.search(r"^version: (\d+)\.(\d+)\.(\d+)$", text, flags=re.M)
+    major, minor, patch = (int(g) for g in current.groups())
+    following = f"{major}.{minor}.{patch + 1}"
+    dataset.write_text(text.replace(current.group(0), f"version: {following}"), encoding="utf-8")
     changelog = repo / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [1.0.0]", "## [1.0.1] - 2026-11-24\n\nTest.\n\n## [1.0.0]", 1),
+    old_entry = f"## [{major}.{minor}.{patch}]"
+    changelog.write_text(changelog.read_text(encoding="utf-8").replace(old_entry, f"## [{following}] - 2026-11-26\n\nTest.\n\n{old_entry}", 1),
                          encoding="utf-8")
     edited = repo / "output/csv/salaries.csv"
     edited.write_bytes(edited.read_bytes().replace(b"36300", b"36301", 1))
     result = run(repo, "release")
     assert result.code == 1 and "Traceback" not in result.stderr
     assert re.search(r"output/SHA256SUMS:\d+: output/csv/salaries.csv is not what the build wrote", result.stderr), result.stderr
-    assert not (repo / "output/releases/1.0.1").exists()
+    assert not (repo / "output/releases" / following).exists()

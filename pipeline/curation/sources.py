@@ -59,8 +59,13 @@ class Source:
         end = self.line_starts[number] - 1 if number < len(self.line_starts) else len(self.text)
         return self.text[start:end]
 
+    @property
+    def text_path(self) -> str:
+        """Where the release carries the text: release readers check quotes without the repository."""
+        return f"sources/{self.source_id}.txt"
+
     def row(self, table) -> dict:
-        computed = {"raw_path": self.raw_path, "char_count": self.meta["char_count"], "line_count": self.meta["line_count"]}
+        computed = {"raw_path": self.raw_path, "text_path": self.text_path, "char_count": self.meta["char_count"], "line_count": self.meta["line_count"]}
         return {c: computed.get(c, self.meta.get(c)) for c in table.columns}
 
 

@@ -55,6 +55,6 @@ def datapackage(reg: Registry, meta: dict, files: dict[str, tuple[str, int]], so
         "name": meta["name"], "title": meta["title"], "version": meta["version"],
         "description": meta["description"], "licenses": meta["licenses"],
         "contributors": meta["contributors"],
-        "sources": [{"title": f"{s['title_en']} ({s['source_id']})", "path": s["raw_path"]} for s in sources],
+        "sources": [{"title": f"{s['title_en']} ({s['source_id']})", "path": s["text_path"]} for s in sources],
         "resources": resources,
     }

@@ -21,6 +21,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#17663a;font-w
 code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
 details{background:#fff;border:1px solid #dde2ea;margin:0 0 10px;padding:6px 12px}summary{cursor:pointer;font-weight:600}
 nav a{margin-right:10px}
+header .ok{color:#8ce3b0}header .bad{color:#ffb3b3}
 """
 
 

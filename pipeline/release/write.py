@@ -20,14 +20,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..curation.sources import Source
 from ..registry.arrow_schema import arrow_schema
 from ..registry.croissant_schema import croissant
 from ..registry.dictionary import data_dictionary
 from ..registry.frictionless_schema import datapackage
 from ..registry.model import Registry, Table
 from ..registry.sql_schema import create_indexes, create_table, ordered
+from .annotations import write_annotations
+from .datasette import metadata as datasette_metadata, sqlite_extras
+from .site import render_site
+from .workbook import write_workbook
 
 BATCH_ROWS = 100_000
+# Datasette's metadata for the SQLite file: `datasette serve <name>.sqlite -m datasette/metadata.json`.
+DATASETTE_METADATA = "datasette/metadata.json"
 _NEEDS_QUOTES = '[,"\r\n]'
 
 
@@ -124,6 +131,10 @@ def write_sqlite(written: Written, rel: str, reg: Registry, tables: dict[str, pa
         for table in ordered(reg):
             for statement in create_indexes(table):
                 con.execute(statement)
+        # Views with English labels and full-text search indexes (datasette.py), built from the
+        # loaded rows; VACUUM keeps the rowids the search indexes point at.
+        for statement in sqlite_extras(reg):
+            con.execute(statement)
         con.commit()
         con.executescript("PRAGMA ignore_check_constraints = OFF; PRAGMA foreign_keys = ON;")
         dangling = con.execute("PRAGMA foreign_key_check").fetchall()
@@ -140,21 +151,33 @@ def with_release_metadata(table: Table, data: pa.Table, version: str) -> pa.Tabl
 
 
 def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict, copied: dict[str, bytes],
-                  report: bytes, stamp: str) -> None:
+                  report: bytes, stamp: str, sources: dict[str, Source]) -> None:
     """Every file of the release into `folder`, SHA256SUMS last."""
     written = Written(folder)
+    # The verbatim texts travel with the release: every quote can be checked, and every page of the
+    # site drawn, from output/ alone. The bytes are the raw file's, already checked against its sha256.
+    for source in sources.values():
+        written.bytes(source.text_path, source.text.encode("utf-8"))
     for name, table in reg.tables.items():
         data = with_release_metadata(table, tables[name], meta["version"])
         write_parquet(written, f"parquet/{name}.parquet", data)
         write_csv(written, f"csv/{name}.csv", data)
     write_sqlite(written, f"{meta['name']}.sqlite", reg, tables)
     csvs = {n: (written.sums[f"csv/{n}.csv"], written.sizes[f"csv/{n}.csv"]) for n in reg.tables}
-    sources = tables[reg.sidecar_table().name].to_pylist()
-    written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, sources)))
+    source_rows = tables[reg.sidecar_table().name].to_pylist()
+    written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, source_rows)))
     parquet = {n: (written.sums[f"parquet/{n}.parquet"], written.sizes[f"parquet/{n}.parquet"]) for n in reg.tables}
     written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
     counts = {n: t.num_rows for n, t in tables.items()}
     written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
+    write_annotations(folder / "annotations.jsonld", reg, tables, sources, meta)
+    written.file("annotations.jsonld")
+    database = meta["name"]
+    written.bytes(DATASETTE_METADATA, _json(datasette_metadata(reg, meta, database, tables)))
+    write_workbook(folder / f"{database}.xlsx", reg, tables, meta)
+    written.file(f"{database}.xlsx")
+    for rel, data in render_site(reg, tables, sources, meta):
+        written.bytes(f"site/{rel}", data)
     for rel, data in copied.items():
         written.bytes(rel, data)
     written.bytes("validation/index.html", report)

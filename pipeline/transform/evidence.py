@@ -10,7 +10,9 @@ is still listed among the attested labels).
   and, for skills, importance; always beside the size of the sample (`sources_in_sample`).
 - role_profiles: the same per role and concept.
 - attested_labels: every wording of every concept per language, with its translation, how often
-  it is used and by which sources, and the first row that uses it (its quote locates it).
+  it is used and in how many sources, and the first row that uses it (its quote locates it).
+- attested_label_sources: which sources use each wording, one row per wording and source (a
+  list of sources in one cell would grow without bound as sources are added).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from .frames import to_arrow
 SKILL_IMPORTANCE = "importance"
 
 
-def _concept_columns(reg: Registry) -> dict[str, tuple[str, str]]:
+def concept_columns(reg: Registry) -> dict[str, tuple[str, str]]:
     """Fact table -> (the column naming the concept its rows state, the concept_type)."""
     taxonomy_keys = {t.primary_key[0] for t in reg.taxonomy_tables()}
     out = {}
@@ -38,7 +40,7 @@ def _concept_columns(reg: Registry) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _labels(reg: Registry, tables: dict[str, pa.Table]) -> dict[tuple[str, str], str]:
+def concept_labels(reg: Registry, tables: dict[str, pa.Table]) -> dict[tuple[str, str], str]:
     out = {}
     for t in reg.taxonomy_tables():
         column = t.primary_key[0]
@@ -57,12 +59,12 @@ def _joined(values) -> str | None:
 
 def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     """The derived tables, as Arrow, from the final fact and taxonomy tables."""
-    labels = _labels(reg, tables)
+    labels = concept_labels(reg, tables)
     in_sample = tables[reg.sidecar_table().name].num_rows
     evidence: dict[tuple, dict] = {}
     profiles: dict[tuple, dict] = {}
     wordings: dict[tuple, dict] = {}
-    for name, (column, kind) in _concept_columns(reg).items():
+    for name, (column, kind) in concept_columns(reg).items():
         data = tables[name]
         pk = reg.tables[name].primary_key[0]
         cols = {c: data.column(c).to_pylist() for c in
@@ -92,8 +94,9 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
                 else:
                     p["restatements"] += 1
             w = wordings.setdefault((kind, concept, cols["lang"][i], cols["text"][i]),
-                                    {"sources": set(), "mentions": 0, "first": None})
-            w["sources"].add(cols["source_id"][i])
+                                    {"sources": {}, "mentions": 0, "first": None})
+            used = w["sources"].setdefault(cols["source_id"][i], [0, 0])  # [first statements, restatements]
+            used[0 if first else 1] += 1
             w["mentions"] += first
             row = (cols[pk][i], name, cols["text_en"][i])
             if w["first"] is None or row < w["first"]:
@@ -112,15 +115,19 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
                      "concept_label_en": labels.get((kind, concept)), "source_count": len(p["sources"]),
                      "language_count": len(p["langs"]), "languages": _joined(p["langs"]), "mention_count": p["mentions"],
                      "restatement_count": p["restatements"]} for (role, kind, concept), p in profiles.items()]
-    label_rows = []
+    label_rows, label_source_rows = [], []
     for (kind, concept, lang, text), w in wordings.items():
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        label_id = f"{kind}:{concept}:{lang}:{digest}"
         row_id, table, text_en = w["first"]
-        label_rows.append({"label_id": f"{kind}:{concept}:{lang}:{digest}", "concept_type": kind, "concept_id": concept,
+        label_rows.append({"label_id": label_id, "concept_type": kind, "concept_id": concept,
                            "lang": lang, "text": text, "text_en": text_en, "mention_count": w["mentions"],
-                           "source_count": len(w["sources"]), "source_ids": _joined(w["sources"]),
+                           "source_count": sum(1 for firsts, _ in w["sources"].values() if firsts),
                            "first_table": table, "first_row_id": row_id})
-    rows = {"concept_evidence": evidence_rows, "role_profiles": profile_rows, "attested_labels": label_rows}
+        label_source_rows.extend({"label_id": label_id, "source_id": source_id, "mention_count": firsts,
+                                  "restatement_count": again} for source_id, (firsts, again) in w["sources"].items())
+    rows = {"concept_evidence": evidence_rows, "role_profiles": profile_rows, "attested_labels": label_rows,
+            "attested_label_sources": label_source_rows}
     out = {}
     for table in reg.derived_tables():
         data = to_arrow(table, rows[table.name])

@@ -1,0 +1,129 @@
+"""annotations.jsonld: every fact row as a W3C Web Annotation on the source text it quotes.
+
+The release already proves each fact by offsets into its verbatim source; written in the W3C Web
+Annotation model (https://www.w3.org/TR/annotation-model/) the same proof can be shown by any
+annotation tool, on the text shipped in the release (sources/<source_id>.txt), with no code of ours.
+
+One AnnotationCollection; its first (and only) page holds one annotation per fact row, in table
+order then primary-key order. Each annotation
+
+- targets the release's copy of the source with two selectors that select the same characters: a
+  TextPositionSelector (start and end in Unicode code points, the `char_start`/`char_end` of the row)
+  and a TextQuoteSelector (the exact quote with up to PREFIX_CHARS characters of context either
+  side, which re-anchors the quote even where a tool counts positions differently);
+- has bodies naming what the row says: the English translation (purpose describing), the table
+  the row belongs to (tagging), the canonical concept with its English label (classifying) and,
+  where the concept is linked to ESCO, the ESCO concept itself (identifying);
+- is identified by a fragment of this document made of the table and the row's primary key.
+
+IRIs are relative (the release has no fixed address): a JSON-LD processor resolves them against
+wherever annotations.jsonld is read from, where sources/ sits beside it. Written one annotation per
+line as it is produced, so memory stays flat however many rows there are; no times, no random ids:
+the same tables give the same bytes.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote as percent
+
+import pyarrow as pa
+
+from ..registry.model import Registry
+from ..transform.evidence import concept_columns, concept_labels
+
+CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+PREFIX_CHARS = 32
+MEDIA_TYPE = "text/plain"
+_FRAGMENT_SAFE = "-._~!$&'()*+,;=:@/"  # RFC 3986 fragment characters, left as they are
+
+
+def annotation_id(table: str, row_id: str) -> str:
+    """The annotation's IRI, relative to annotations.jsonld: `#<table>/<row id>`."""
+    return "#" + percent(f"{table}/{row_id}", safe=_FRAGMENT_SAFE)
+
+
+def _esco(reg: Registry, tables: dict[str, pa.Table]) -> dict[tuple[str, str], str]:
+    """(concept type, id) -> ESCO URI, for the taxonomy entries linked to ESCO."""
+    out = {}
+    for t in reg.taxonomy_tables():
+        data = tables[t.name]
+        if "esco_uri" not in data.column_names:
+            continue
+        key = t.primary_key[0]
+        kind = key[:-3] if key.endswith("_id") else key
+        for ident, uri in zip(data.column(key).to_pylist(), data.column("esco_uri").to_pylist()):
+            if uri:
+                out[(kind, ident)] = uri
+    return out
+
+
+def _humanised(ident: str) -> str:
+    return ident.replace("_", " ")
+
+
+class _Sources:
+    """Source texts and languages, for the context around each quote."""
+
+    def __init__(self, sources: dict):
+        self.sources = sources
+
+    def target(self, source_id: str, start: int, end: int, quote: str) -> dict:
+        source = self.sources[source_id]
+        text = source.text
+        selector_quote = {"type": "TextQuoteSelector", "exact": quote}
+        prefix, suffix = text[max(0, start - PREFIX_CHARS):start], text[end:end + PREFIX_CHARS]
+        if prefix:
+            selector_quote["prefix"] = prefix
+        if suffix:
+            selector_quote["suffix"] = suffix
+        return {"source": {"id": source.text_path, "type": "Text", "format": MEDIA_TYPE,
+                           "language": source.meta["lang"]},
+                "selector": [{"type": "TextPositionSelector", "start": start, "end": end}, selector_quote]}
+
+
+def annotations(reg: Registry, tables: dict[str, pa.Table], sources: dict):
+    """Every fact row's annotation, as a dict, in table then row order."""
+    labels = concept_labels(reg, tables)
+    esco = _esco(reg, tables)
+    concepts = concept_columns(reg)
+    texts = _Sources(sources)
+    for table in reg.fact_tables():
+        data = tables[table.name]
+        pk = table.primary_key[0]
+        concept_column, kind = concepts.get(table.name, (None, None))
+        wanted = [pk, "source_id", "char_start", "char_end", "quote", "text_en"] + ([concept_column] if concept_column else [])
+        cols = {c: data.column(c).to_pylist() for c in dict.fromkeys(wanted)}
+        for i in range(data.num_rows):
+            bodies = [{"type": "TextualBody", "purpose": "describing", "value": cols["text_en"][i],
+                       "language": "en", "format": MEDIA_TYPE},
+                      {"type": "TextualBody", "purpose": "tagging", "value": table.name, "format": MEDIA_TYPE}]
+            if concept_column and cols[concept_column][i] is not None:
+                concept = cols[concept_column][i]
+                bodies.append({"type": "TextualBody", "purpose": "classifying", "format": MEDIA_TYPE,
+                               "value": f"{kind}:{concept}",
+                               "label": labels.get((kind, concept)) or _humanised(concept)})
+                if (kind, concept) in esco:
+                    bodies.append({"id": esco[(kind, concept)], "purpose": "identifying"})
+            yield {"id": annotation_id(table.name, cols[pk][i]), "type": "Annotation", "motivation": "classifying",
+                   "body": bodies,
+                   "target": texts.target(cols["source_id"][i], cols["char_start"][i], cols["char_end"][i],
+                                          cols["quote"][i])}
+
+
+def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], sources: dict, meta: dict) -> None:
+    """annotations.jsonld at `path`, one annotation per line inside the collection's first page."""
+    total = sum(tables[t.name].num_rows for t in reg.fact_tables())
+    licence = meta["licenses"][0].get("path")
+    head = {"@context": CONTEXT, "id": "", "type": "AnnotationCollection",
+            "label": f"{meta['title']} {meta['version']}: every fact row on the words it quotes",
+            "total": total, **({"rights": licence} if licence else {})}
+    page = {"id": "#page1", "type": "AnnotationPage", "startIndex": 0}
+    dump = lambda doc: json.dumps(doc, ensure_ascii=False, separators=(", ", ": "))
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(dump(head)[:-1] + ',\n "first": ' + dump(page)[:-1] + ',\n  "items": [\n')
+        first = True
+        for item in annotations(reg, tables, sources):
+            out.write(("   " if first else ",\n   ") + dump(item))
+            first = False
+        out.write("\n  ]}\n}\n")

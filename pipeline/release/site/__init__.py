@@ -1,0 +1,65 @@
+"""The source explorer: a static site (site/ in the release) for reading every fact in its source.
+
+Each source is shown verbatim with every quoted passage highlighted and explained; each canonical
+concept and role has a page with its evidence and every wording the sources use for it; the front
+page shows the roles, the career ladder, the most widely stated duties and skills, the salaries
+side by side and each source's coverage. It is generated with every build, from the validated
+tables, so it can never disagree with them.
+
+It must open from file:// with no network: every link is relative, the one style sheet and script
+are files of the site, each page embeds its own data (a file:// page cannot fetch()), and nothing
+refers to another host except plain links a reader may follow. Same tables, same bytes: every list
+is sorted, nothing records a time. Pages are produced one at a time from tables grouped once
+(grouping.py), so a release of thousands of sources costs time and memory in proportion to its rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from ...curation.sources import Source
+from ...registry.model import Registry
+from .assets import assets
+from .concept_page import render_concept
+from .concepts import ROLE_KIND, Catalogue
+from .evidence import Evidence
+from .facts import FactTables
+from .grouping import Groups
+from .indexes import render_concepts, render_roles, render_sources
+from .layout import Site
+from .overview import render_overview
+from .role_page import render_role
+from .source_page import render_source
+
+REVIEWS = "line_reviews"
+
+
+def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, Source],
+                meta: dict) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site, as (path inside site/, bytes), one at a time."""
+    site = Site(meta["title"], meta["version"])
+    catalogue = Catalogue(reg, tables)
+    fact_tables = FactTables(reg, tables, catalogue)
+    sidecar = reg.sidecar_table()
+    source_rows = sorted(tables[sidecar.name].to_pylist(), key=lambda r: r["source_id"])
+    reviews = Groups(tables[REVIEWS], "source_id")
+    review_counts = {(k["source_id"], k["review_status"]): k["count_all"] for k in
+                     tables[REVIEWS].group_by(["source_id", "review_status"]).aggregate([([], "count_all")]).to_pylist()}
+    yield from assets(reg)
+    yield "index.html", render_overview(site, reg, meta, tables, catalogue, fact_tables, source_rows, review_counts)
+    yield "sources/index.html", render_sources(site, source_rows, fact_tables)
+    for row in source_rows:
+        source = sources[row["source_id"]]
+        yield f"sources/{source.source_id}.html", render_source(site, source, row, sidecar.columns, reg.fields,
+                                                               fact_tables, reviews.rows(source.source_id))
+    evidence = Evidence(reg, tables, catalogue)
+    yield "concepts/index.html", render_concepts(site, catalogue, tables)
+    for kind in catalogue.kinds:
+        if kind == ROLE_KIND:
+            continue
+        for ident in catalogue.ids(kind):
+            yield catalogue.page(kind, ident), render_concept(site, catalogue, evidence, reg.fields, kind, ident)
+    yield "roles/index.html", render_roles(site, catalogue)
+    for role in catalogue.ids(ROLE_KIND):
+        yield catalogue.page(ROLE_KIND, role), render_role(site, catalogue, evidence, reg.fields, role)

@@ -1,0 +1,70 @@
+"""The evidence of each concept, grouped once for all concept and role pages.
+
+The derived tables (concept_evidence, role_profiles, attested_labels) say how many sources state a
+concept and in which words; the statements themselves (every fact row naming the concept, with its
+wording) are gathered here from the fact tables into one narrow Arrow table, grouped by concept, so
+that a concept page lists every row that uses each wording without any table being filtered per page.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...registry.model import Registry
+from .concepts import Catalogue
+from .grouping import Groups, joined_key
+
+KEY = ("concept_type", "concept_id")
+SUMMARY, PROFILES, WORDINGS = "concept_evidence", "role_profiles", "attested_labels"
+
+
+class Evidence:
+    def __init__(self, reg: Registry, tables: dict[str, pa.Table], catalogue: Catalogue):
+        def by_concept(name: str) -> Groups:
+            return Groups(tables[name], joined_key(tables[name], list(KEY)))
+
+        self.summary, self.profiles, self.wordings = by_concept(SUMMARY), by_concept(PROFILES), by_concept(WORDINGS)
+        self.profiles_by_role = Groups(tables[PROFILES], "role_id")
+        self.statements = self._statements(reg, tables, catalogue)
+
+    @staticmethod
+    def _statements(reg: Registry, tables: dict[str, pa.Table], catalogue: Catalogue) -> Groups:
+        parts = []
+        for kind in catalogue.kinds.values():
+            for name in kind.fact_tables:
+                data, table = tables[name], reg.tables[name]
+                n = data.num_rows
+                parts.append(pa.table({
+                    "key": pc.binary_join_element_wise(pa.array([kind.name] * n, pa.string()),
+                                                               data.column(kind.field.name).cast(pa.string()), ":"),
+                    "lang": data.column("lang").cast(pa.string()), "text": data.column("text").cast(pa.string()),
+                    "row_id": data.column(table.primary_key[0]).cast(pa.string()),
+                    "source_id": data.column("source_id").cast(pa.string()), "line": data.column("line").cast(pa.int64()),
+                    "restates": data.column("restates").cast(pa.string())}))
+        empty = pa.table({c: pa.array([], t) for c, t in (("key", pa.string()), ("lang", pa.string()),
+                          ("text", pa.string()), ("row_id", pa.string()), ("source_id", pa.string()),
+                          ("line", pa.int64()), ("restates", pa.string()))})
+        combined = pa.concat_tables(parts) if parts else empty
+        return Groups(combined, "key")
+
+    def summary_row(self, kind: str, ident: str) -> dict | None:
+        rows = self.summary.rows(f"{kind}:{ident}")
+        return rows[0] if rows else None
+
+    def profile_rows(self, kind: str, ident: str) -> list[dict]:
+        return self.profiles.rows(f"{kind}:{ident}")
+
+    def role_profile(self, role: str) -> list[dict]:
+        return self.profiles_by_role.rows(role)
+
+    def wording_rows(self, kind: str, ident: str) -> list[dict]:
+        return self.wordings.rows(f"{kind}:{ident}")
+
+    def statements_of(self, kind: str, ident: str) -> dict[tuple[str, str], list[dict]]:
+        """Every fact row stating the concept, by its wording (lang, text), in row-id order."""
+        out: dict[tuple[str, str], list[dict]] = {}
+        for row in self.statements.rows(f"{kind}:{ident}", ["lang", "text", "row_id", "source_id", "line", "restates"]):
+            out.setdefault((row["lang"], row["text"]), []).append(row)
+        for rows in out.values():
+            rows.sort(key=lambda r: r["row_id"])
+        return out

@@ -1,0 +1,242 @@
+"""The release as one Excel workbook (`<dataset>.xlsx`), for people who live in spreadsheets.
+
+A CSV opened by double-click is guessed at: its UTF-8 read as another encoding, ids read as
+numbers, a text that starts with `=` run as a formula. A workbook carries its types, so here every
+text is written as a text cell (never a formula, a link or a number read from a string), numbers
+as numbers, true/false as booleans, dates as dates shown YYYY-MM-DD, and a null as an empty cell.
+
+Layout: a first sheet "About this workbook" (what the file is, the licence, how to read it, and
+every sheet with its table, rows and description), a sheet "All columns" (every column of every
+table with its type, unit and meaning), then one sheet per table in registry order, its header row
+frozen, filterable, each column name carrying its description as a cell note. A sheet name is the
+table name; Excel allows 31 characters, so a longer name is cut and marked with a short hash of the
+whole name (`name[:n]~abcd`). Excel holds 1,048,575 rows under the header; a larger table goes on
+in `<name> (2)`, `<name> (3)`, ..., each with its own header row.
+
+XlsxWriter writes the whole workbook (package, styles, the first two sheets, each data sheet's
+header, notes, frozen pane and filter); the data rows are then put in by workbook_rows.py, which
+renders them column-wise as the same XML XlsxWriter writes cell by cell, in a fraction of the
+time. `cell_by_cell=True` writes them through XlsxWriter's own `write_*` calls instead: the tests
+demand the same bytes from both.
+
+The bytes are the same for the same release: the document's dates are the release date, and
+every part of the zip carries the same fixed time (XlsxWriter's, kept when the rows are put in).
+Rows are streamed batch by batch, so memory stays bounded however large the tables grow.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import xlsxwriter
+
+from ..registry.model import Field, Registry, Table
+from .workbook_rows import BATCH_ROWS, EXACT_INTEGER, FIRST_EXCEL_DATE, put_rows
+
+EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, the header row included
+SHEET_NAME_MAX = 31
+ABOUT_SHEET = "About this workbook"
+COLUMNS_SHEET = "All columns"
+RESERVED_SHEET_NAMES = ("history",)  # Excel keeps this name for itself
+OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+           "strings_to_numbers": False}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet of a table: rows first .. first+rows-1 (0-based) of the table."""
+    name: str
+    table: str
+    first: int
+    rows: int
+
+
+def sheet_name(table: str, part: int) -> str:
+    suffix = "" if part == 1 else f" ({part})"
+    room = SHEET_NAME_MAX - len(suffix)
+    if len(table) <= room:
+        return table + suffix
+    mark = "~" + hashlib.sha256(table.encode("utf-8")).hexdigest()[:4]
+    return table[:room - len(mark)] + mark + suffix
+
+
+def sheet_plan(reg: Registry, counts: dict[str, int], rows_per_sheet: int = EXCEL_MAX_ROWS - 1) -> list[Sheet]:
+    """Every table's sheets, in registry order; a table fills `rows_per_sheet` rows a sheet."""
+    sheets = []
+    for name in reg.tables:
+        total = counts[name]
+        parts = max(1, -(-total // rows_per_sheet))
+        for part in range(1, parts + 1):
+            first = (part - 1) * rows_per_sheet
+            sheets.append(Sheet(sheet_name(name, part), name, first, min(rows_per_sheet, total - first)))
+    seen = {n.lower(): n for n in (ABOUT_SHEET, COLUMNS_SHEET, *RESERVED_SHEET_NAMES)}
+    for sheet in sheets:
+        if sheet.name.lower() in seen:
+            raise ValueError(f"table {sheet.table!r} would be written on sheet {sheet.name!r}, a name already "
+                             f"taken by {seen[sheet.name.lower()]!r}; rename the table")
+        seen[sheet.name.lower()] = sheet.name
+    return sheets
+
+
+class _Cells:
+    """Writes one value of any column type the way a spreadsheet user expects it."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        self.date = book.add_format({"num_format": "yyyy-mm-dd"})
+        self.plain = book.add_format()
+
+    def text(self, sheet, row: int, col: int, value: str) -> None:
+        # XlsxWriter copies a text that looks like rich-text XML (`<r>...</r>`) into the file
+        # unescaped; such a text is written as a two-run rich string instead, which it escapes.
+        if value.startswith("<r>") and value.endswith("</r>"):
+            status = sheet.write_rich_string(row, col, value[:1], self.plain, value[1:])
+        else:
+            status = sheet.write_string(row, col, value)
+        if status:
+            raise ValueError(f"sheet {sheet.name!r} row {row + 1} column {col + 1}: a text of {len(value):,} characters "
+                             "does not fit in a spreadsheet cell (32,767 at most)")
+
+    def writer(self, kind: pa.DataType):
+        """The function that writes one non-null value of an Arrow type."""
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            return self.text
+        if pa.types.is_boolean(kind):
+            return lambda sheet, row, col, value: sheet.write_boolean(row, col, value)
+        if pa.types.is_integer(kind):
+            return self._integer
+        if pa.types.is_floating(kind):
+            return lambda sheet, row, col, value: sheet.write_number(row, col, value)
+        if pa.types.is_date(kind):
+            return self._date
+        return lambda sheet, row, col, value: self.text(sheet, row, col, str(value))
+
+    def _integer(self, sheet, row: int, col: int, value: int) -> None:
+        if -EXACT_INTEGER < value < EXACT_INTEGER:
+            sheet.write_number(row, col, value)
+        else:
+            self.text(sheet, row, col, str(value))
+
+    def _date(self, sheet, row: int, col: int, value: dt.date) -> None:
+        if value >= FIRST_EXCEL_DATE:
+            sheet.write_datetime(row, col, value, self.date)
+        else:
+            self.text(sheet, row, col, value.isoformat())
+
+
+def _width(f: Field) -> int:
+    if f.enum:
+        size = max(len(v) for v in f.enum)
+    elif f.type.name == "string":
+        size = min(f.max_length or 50, 50)
+    else:
+        size = 12
+    return max(size, len(f.name)) + 2
+
+
+def _about(book, cells: _Cells, bold, reg: Registry, meta: dict, sheets: list[Sheet]) -> None:
+    page = book.add_worksheet(ABOUT_SHEET)
+    page.set_column(0, 0, 28)
+    page.set_column(1, 1, 22)
+    page.set_column(2, 3, 10)
+    page.set_column(4, 4, 90)
+    licence = meta["licenses"][0]
+    lines = [
+        f"{meta['title']} {meta['version']} ({meta['date_published']})",
+        meta["description"],
+        f"Licence: {licence['title']} ({licence['path']}). {meta['source_licence_note']}",
+        "One sheet per table, in the order of DATA_DICTIONARY.md. Row 1 of each sheet holds the column names; "
+        "hover over a name for its meaning, or see the sheet 'All columns'.",
+        "Every text is stored as text, never as a formula. Numbers are numbers, true/false are booleans, "
+        "dates are dates shown as YYYY-MM-DD (a date before 1 March 1900, which Excel cannot hold, is "
+        "written as text), and an empty cell is a null.",
+        f"A sheet holds at most {EXCEL_MAX_ROWS - 1:,} rows under its header: a larger table continues on "
+        "'<name> (2)', '<name> (3)', ... A table name longer than 31 characters is cut and marked with "
+        "~ and four characters of its hash. The list below gives each sheet's table and rows.",
+    ]
+    for row, line in enumerate(lines):
+        cells.text(page, row, 0, line)
+    header = len(lines) + 1
+    for col, title in enumerate(("sheet", "table", "first row", "rows", "description")):
+        page.write_string(header, col, title, bold)
+    for row, sheet in enumerate(sheets, header + 1):
+        cells.text(page, row, 0, sheet.name)
+        cells.text(page, row, 1, sheet.table)
+        page.write_number(row, 2, sheet.first + 1)
+        page.write_number(row, 3, sheet.rows)
+        cells.text(page, row, 4, reg.tables[sheet.table].description)
+
+
+def _columns(book, cells: _Cells, bold, reg: Registry) -> None:
+    page = book.add_worksheet(COLUMNS_SHEET)
+    titles = ("table", "column", "type", "unit", "required", "description")
+    for col, (title, width) in enumerate(zip(titles, (22, 24, 10, 14, 10, 100))):
+        page.set_column(col, col, width)
+        page.write_string(0, col, title, bold)
+    row = 0
+    for table in reg.tables.values():
+        for f in table.fields:
+            row += 1
+            for col, value in enumerate((table.name, f.name, f.type.name, f.unit)):
+                if value:
+                    cells.text(page, row, col, value)
+            page.write_boolean(row, 4, f.required)
+            cells.text(page, row, 5, f.description)
+    page.freeze_panes(1, 0)
+    page.autofilter(0, 0, row, len(titles) - 1)
+
+
+def _data_sheet(book, bold, cells: _Cells, table: Table, schema: pa.Schema, sheet: Sheet):
+    """A table's sheet with its header row: widths, notes, frozen header, filter over every row.
+    A date column carries the date format, so that every cell of it shows YYYY-MM-DD."""
+    page = book.add_worksheet(sheet.name)
+    for col, f in enumerate(table.fields):
+        dated = pa.types.is_date(schema.field(f.name).type)
+        page.set_column(col, col, _width(f), cells.date if dated else None)
+        page.write_string(0, col, f.name, bold)
+        page.write_comment(0, col, f.description, {"x_scale": 2, "y_scale": 1.5})
+    page.freeze_panes(1, 0)
+    page.autofilter(0, 0, max(sheet.rows, 1), len(table.fields) - 1)
+    return page
+
+
+def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict,
+                   rows_per_sheet: int = EXCEL_MAX_ROWS - 1, cell_by_cell: bool = False) -> list[Sheet]:
+    """Every table into the workbook at `path`; returns its sheets."""
+    sheets = sheet_plan(reg, {n: tables[n].num_rows for n in reg.tables}, rows_per_sheet)
+    released = dt.datetime.combine(dt.date.fromisoformat(str(meta["date_published"])), dt.time())
+    with xlsxwriter.Workbook(str(path), OPTIONS) as book:
+        book.set_properties({"title": f"{meta['title']} {meta['version']}", "subject": meta["description"],
+                             "author": meta["contributors"][0]["title"], "created": released,
+                             "comments": f"{meta['licenses'][0]['title']}. {meta['source_licence_note']}"})
+        bold = book.add_format({"bold": True})
+        cells = _Cells(book)
+        _about(book, cells, bold, reg, meta, sheets)
+        _columns(book, cells, bold, reg)
+        parts = []
+        for sheet in sheets:
+            table = reg.tables[sheet.table]
+            rows = tables[sheet.table].select(table.columns).slice(sheet.first, sheet.rows)
+            page = _data_sheet(book, bold, cells, table, rows.schema, sheet)
+            if cell_by_cell:
+                _write_rows(page, cells, rows)
+            elif sheet.rows:
+                parts.append((sheet.name, rows))
+    if parts:
+        put_rows(path, parts, cells.date.xf_index)
+    return sheets
+
+
+def _write_rows(page, cells: _Cells, data: pa.Table) -> None:
+    """The rows through XlsxWriter, cell by cell (row 0 is the header)."""
+    writers = [cells.writer(kind) for kind in data.schema.types]
+    row = 0
+    for batch in data.to_batches(max_chunksize=BATCH_ROWS):
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for values in zip(*columns):
+            row += 1
+            for col, (value, write) in enumerate(zip(values, writers)):
+                if value is not None:
+                    write(page, row, col, value)
