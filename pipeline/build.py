@@ -18,6 +18,7 @@ from .common.cache import Cache, key
 from .common.files import decode_utf8, list_inputs, read_input
 from .common.paths import Layout
 from .common.problems import Problems, StageFailed
+from .common.timings import stage
 from .curation.dataset import load_dataset
 from .curation.reference import load_reference
 from .curation.row_counts import ALL, WHERE as COUNTS, load_expected, totals
@@ -253,28 +254,35 @@ def build(layout: Layout, target) -> Checked:
 
     stamp = fingerprint.compute(layout)
     with gate.start() as release_gate:  # imports Great Expectations in a worker while we check
-        checked = check(layout)
+        with stage("check"):
+            checked = check(layout)
         # Validate every table with pandera (partitions validated once per content), then across tables.
         problems = Problems()
-        validate_partitions(checked.registry, checked.partitions, checked.fresh, checked.cache, problems)
-        small, origins = small_tables(checked.registry, checked.sources, checked.taxonomies)
-        _validate_small_tables(checked.registry, small, origins, checked.cache, problems)
+        with stage("pandera"):
+            validate_partitions(checked.registry, checked.partitions, checked.fresh, checked.cache, problems)
+            small, origins = small_tables(checked.registry, checked.sources, checked.taxonomies)
+            _validate_small_tables(checked.registry, small, origins, checked.cache, problems)
         _stop_if(problems)
-        tables = assemble(checked)
+        with stage("assemble"):
+            tables = assemble(checked)
         # Derive the evidence tables, and hold them to their counts under review too.
-        tables.update(derive(checked.registry, tables))
+        with stage("derive evidence"):
+            tables.update(derive(checked.registry, tables))
         derived = [t.name for t in checked.registry.derived_tables()]  # registry order, for a stable report
         checked.counts.update({name: tables[name].num_rows for name in derived})
-        _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
-        foreign_key_problems(checked.registry, tables, problems)
+        with stage("counts and foreign keys"):
+            _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
+            foreign_key_problems(checked.registry, tables, problems)
         _stop_if(problems)
         # One copy of the final tables, mapped by the gate and the writers alike.
-        working = WorkingCopy.save(tables, checked.cache.folder)
+        with stage("working copy"):
+            working = WorkingCopy.save(tables, checked.cache.folder)
         del tables
         try:
             release_gate.submit(checked.registry, working, totals(checked.expected_counts))
-            verdict = release_gate.result()
-            with publishing(target) as staging:
+            with stage("release gate"):
+                verdict = release_gate.result()
+            with publishing(target) as staging, stage("write and publish"):
                 write_release(staging, checked.registry, working.open(), checked.meta, checked.copied,
                               render_report(verdict, checked.meta), stamp, checked.sources)
         finally:

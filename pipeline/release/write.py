@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -20,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..common.processes import die_with_parent
+from ..common.timings import stage
 from ..curation.sources import Source
 from ..registry.arrow_schema import arrow_schema
 from ..registry.croissant_schema import croissant
@@ -150,37 +155,78 @@ def with_release_metadata(table: Table, data: pa.Table, version: str) -> pa.Tabl
     return data.cast(arrow_schema(table, version))
 
 
+# The writers that take longest at scale run in forked workers while this process writes the rest:
+# each reads the same memory-mapped tables and writes its own files, so the work is shared by both
+# cores and the bytes are what one process would write.
+PARALLEL_WRITERS = ("sqlite", "site", "workbook")
+_SHARED: dict = {}  # what a forked writer inherits: the staging folder and the release's inputs
+
+
+def _writer_started() -> None:
+    """A writer dies with its build, and leaves Ctrl-C to the build (which stops it)."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _parallel_writer(name: str) -> tuple[dict, dict]:
+    """One writer; returns the sums and sizes of the files it wrote."""
+    folder, reg, tables, meta, sources = (_SHARED[k] for k in ("folder", "reg", "tables", "meta", "sources"))
+    written = Written(folder)
+    with stage(f"write {name} (worker)"):
+        if name == "sqlite":
+            write_sqlite(written, f"{meta['name']}.sqlite", reg, tables)
+        elif name == "workbook":
+            write_workbook(folder / f"{meta['name']}.xlsx", reg, tables, meta)
+            written.file(f"{meta['name']}.xlsx")
+        elif name == "site":
+            for rel, data in render_site(reg, tables, sources, meta):
+                written.bytes(f"site/{rel}", data)
+    return written.sums, written.sizes
+
+
 def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict, copied: dict[str, bytes],
                   report: bytes, stamp: str, sources: dict[str, Source]) -> None:
     """Every file of the release into `folder`, SHA256SUMS last."""
     written = Written(folder)
-    # The verbatim texts travel with the release: every quote can be checked, and every page of the
-    # site drawn, from output/ alone. The bytes are the raw file's, already checked against its sha256.
-    for source in sources.values():
-        written.bytes(source.text_path, source.text.encode("utf-8"))
-    for name, table in reg.tables.items():
-        data = with_release_metadata(table, tables[name], meta["version"])
-        write_parquet(written, f"parquet/{name}.parquet", data)
-        write_csv(written, f"csv/{name}.csv", data)
-    write_sqlite(written, f"{meta['name']}.sqlite", reg, tables)
-    csvs = {n: (written.sums[f"csv/{n}.csv"], written.sizes[f"csv/{n}.csv"]) for n in reg.tables}
-    source_rows = tables[reg.sidecar_table().name].to_pylist()
-    written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, source_rows)))
-    parquet = {n: (written.sums[f"parquet/{n}.parquet"], written.sizes[f"parquet/{n}.parquet"]) for n in reg.tables}
-    written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
-    counts = {n: t.num_rows for n, t in tables.items()}
-    written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
-    write_annotations(folder / "annotations.jsonld", reg, tables, sources, meta)
-    written.file("annotations.jsonld")
-    database = meta["name"]
-    written.bytes(DATASETTE_METADATA, _json(datasette_metadata(reg, meta, database, tables)))
-    write_workbook(folder / f"{database}.xlsx", reg, tables, meta)
-    written.file(f"{database}.xlsx")
-    for rel, data in render_site(reg, tables, sources, meta):
-        written.bytes(f"site/{rel}", data)
-    for rel, data in copied.items():
-        written.bytes(rel, data)
-    written.bytes("validation/index.html", report)
+    _SHARED.update(folder=folder, reg=reg, tables=tables, meta=meta, sources=sources)
+    pool = multiprocessing.get_context("fork").Pool(min(2, os.cpu_count() or 1), initializer=_writer_started)
+    try:
+        pending = [pool.apply_async(_parallel_writer, (name,)) for name in PARALLEL_WRITERS]
+        # The verbatim texts travel with the release: every quote can be checked, and every page of
+        # the site drawn, from output/ alone. The bytes are the raw file's, checked against its sha256.
+        for source in sources.values():
+            written.bytes(source.text_path, source.text.encode("utf-8"))
+        with stage("write parquet and csv"):
+            for name, table in reg.tables.items():
+                data = with_release_metadata(table, tables[name], meta["version"])
+                write_parquet(written, f"parquet/{name}.parquet", data)
+                write_csv(written, f"csv/{name}.csv", data)
+        csvs = {n: (written.sums[f"csv/{n}.csv"], written.sizes[f"csv/{n}.csv"]) for n in reg.tables}
+        source_rows = tables[reg.sidecar_table().name].to_pylist()
+        written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, source_rows)))
+        parquet = {n: (written.sums[f"parquet/{n}.parquet"], written.sizes[f"parquet/{n}.parquet"]) for n in reg.tables}
+        written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
+        counts = {n: t.num_rows for n, t in tables.items()}
+        written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
+        with stage("write annotations"):
+            write_annotations(folder / "annotations.jsonld", reg, tables, sources, meta)
+            written.file("annotations.jsonld")
+        written.bytes(DATASETTE_METADATA, _json(datasette_metadata(reg, meta, meta["name"], tables)))
+        for rel, data in copied.items():
+            written.bytes(rel, data)
+        written.bytes("validation/index.html", report)
+        for job in pending:
+            with stage("wait for a writer"):
+                sums, sizes = job.get()
+            written.sums.update(sums)
+            written.sizes.update(sizes)
+    except BaseException:
+        pool.terminate()  # a failure or Ctrl-C here stops the writers now, not when they finish
+        raise
+    finally:
+        pool.close()
+        pool.join()
+        _SHARED.clear()
     (folder / "SHA256SUMS").write_bytes(
         "".join(f"{written.sums[rel]}  {rel}\n" for rel in sorted(written.sums)).encode("utf-8"))
     (folder / ".build-inputs").write_text(stamp + "\n", encoding="utf-8")

@@ -11,7 +11,6 @@ again for its examples. A worker never outlives its build: it dies with its pare
 """
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -21,6 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..common.problems import Problems, StageFailed
+from ..common.processes import die_with_parent
 from ..release.working import WorkingCopy
 
 
@@ -41,14 +41,6 @@ class GateResult:
     @property
     def failures(self) -> list[tuple[str, Outcome]]:
         return [(t, o) for t, outcomes in self.tables.items() for o in outcomes if not o.success]
-
-
-def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _kwargs(config) -> dict:
@@ -147,7 +139,7 @@ def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2
 
 
 def _serve(conn, parent_end) -> None:
-    _die_with_parent()
+    die_with_parent()
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
