@@ -23,6 +23,8 @@ the same tables give the same bytes.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from pathlib import Path
 from urllib.parse import quote as percent
@@ -62,53 +64,67 @@ def _humanised(ident: str) -> str:
     return ident.replace("_", " ")
 
 
-class _Sources:
-    """Source texts and languages, for the context around each quote."""
-
-    def __init__(self, sources: dict):
-        self.sources = sources
-
-    def target(self, source_id: str, start: int, end: int, quote: str) -> dict:
-        source = self.sources[source_id]
-        text = source.text
-        selector_quote = {"type": "TextQuoteSelector", "exact": quote}
-        prefix, suffix = text[max(0, start - PREFIX_CHARS):start], text[end:end + PREFIX_CHARS]
-        if prefix:
-            selector_quote["prefix"] = prefix
-        if suffix:
-            selector_quote["suffix"] = suffix
-        return {"source": {"id": source.text_path, "type": "Text", "format": MEDIA_TYPE,
-                           "language": source.meta["lang"]},
-                "selector": [{"type": "TextPositionSelector", "start": start, "end": end}, selector_quote]}
+_dump = functools.partial(json.dumps, ensure_ascii=False, separators=(", ", ": "))
+_text = json.encoder.encode_basestring  # one string as JSON, non-ASCII kept: what _dump writes for it
 
 
-def annotations(reg: Registry, tables: dict[str, pa.Table], sources: dict):
-    """Every fact row's annotation, as a dict, in table then row order."""
+def _target_source(source) -> str:
+    return _dump({"id": source.text_path, "type": "Text", "format": MEDIA_TYPE, "language": source.meta["lang"]})
+
+
+def _concept_bodies(kind: str, concept: str, labels: dict, esco: dict) -> str:
+    bodies = [{"type": "TextualBody", "purpose": "classifying", "format": MEDIA_TYPE, "value": f"{kind}:{concept}",
+               "label": labels.get((kind, concept)) or _humanised(concept)}]
+    if (kind, concept) in esco:
+        bodies.append({"id": esco[(kind, concept)], "purpose": "identifying"})
+    return "".join(", " + _dump(b) for b in bodies)
+
+
+def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict):
+    """Every fact row's annotation as one line of JSON, in table then row order. An annotation is
+
+        {"id": "#<table>/<row id>", "type": "Annotation", "motivation": "classifying",
+         "body": [<translation, describing>, <table, tagging>, <concept, classifying>, <ESCO, identifying>],
+         "target": {"source": <the release's copy of the text>,
+                    "selector": [<TextPositionSelector>, <TextQuoteSelector exact/prefix/suffix>]}}
+
+    What is the same for many rows (a source, a concept, a table) is written to JSON once; each row
+    adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds."""
     labels = concept_labels(reg, tables)
     esco = _esco(reg, tables)
     concepts = concept_columns(reg)
-    texts = _Sources(sources)
+    source_json = {source_id: _target_source(source) for source_id, source in sources.items()}
+    texts = {source_id: source.text for source_id, source in sources.items()}
     for table in reg.fact_tables():
         data = tables[table.name]
         pk = table.primary_key[0]
         concept_column, kind = concepts.get(table.name, (None, None))
         wanted = [pk, "source_id", "char_start", "char_end", "quote", "text_en"] + ([concept_column] if concept_column else [])
         cols = {c: data.column(c).to_pylist() for c in dict.fromkeys(wanted)}
+        tagging = ", " + _dump({"type": "TextualBody", "purpose": "tagging", "value": table.name, "format": MEDIA_TYPE})
+        concept_json: dict[str, str] = {}
         for i in range(data.num_rows):
-            bodies = [{"type": "TextualBody", "purpose": "describing", "value": cols["text_en"][i],
-                       "language": "en", "format": MEDIA_TYPE},
-                      {"type": "TextualBody", "purpose": "tagging", "value": table.name, "format": MEDIA_TYPE}]
-            if concept_column and cols[concept_column][i] is not None:
-                concept = cols[concept_column][i]
-                bodies.append({"type": "TextualBody", "purpose": "classifying", "format": MEDIA_TYPE,
-                               "value": f"{kind}:{concept}",
-                               "label": labels.get((kind, concept)) or _humanised(concept)})
-                if (kind, concept) in esco:
-                    bodies.append({"id": esco[(kind, concept)], "purpose": "identifying"})
-            yield {"id": annotation_id(table.name, cols[pk][i]), "type": "Annotation", "motivation": "classifying",
-                   "body": bodies,
-                   "target": texts.target(cols["source_id"][i], cols["char_start"][i], cols["char_end"][i],
-                                          cols["quote"][i])}
+            concept = cols[concept_column][i] if concept_column else None
+            if concept is None:
+                classifying = ""
+            elif concept in concept_json:
+                classifying = concept_json[concept]
+            else:
+                classifying = concept_json[concept] = _concept_bodies(kind, concept, labels, esco)
+            source_id, start, end = cols["source_id"][i], cols["char_start"][i], cols["char_end"][i]
+            text = texts[source_id]
+            prefix, suffix = text[max(0, start - PREFIX_CHARS):start], text[end:end + PREFIX_CHARS]
+            yield "".join((
+                '{"id": ', _text(annotation_id(table.name, cols[pk][i])),
+                ', "type": "Annotation", "motivation": "classifying", "body": [{"type": "TextualBody", '
+                '"purpose": "describing", "value": ', _text(cols["text_en"][i]),
+                ', "language": "en", "format": "', MEDIA_TYPE, '"}', tagging, classifying,
+                '], "target": {"source": ', source_json[source_id],
+                ', "selector": [{"type": "TextPositionSelector", "start": ', str(start), ', "end": ', str(end),
+                '}, {"type": "TextQuoteSelector", "exact": ', _text(cols["quote"][i]),
+                ', "prefix": ' + _text(prefix) if prefix else "",
+                ', "suffix": ' + _text(suffix) if suffix else "",
+                "}]}}"))
 
 
 def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], sources: dict, meta: dict) -> None:
@@ -119,11 +135,11 @@ def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], so
             "label": f"{meta['title']} {meta['version']}: every fact row on the words it quotes",
             "total": total, **({"rights": licence} if licence else {})}
     page = {"id": "#page1", "type": "AnnotationPage", "startIndex": 0}
-    dump = lambda doc: json.dumps(doc, ensure_ascii=False, separators=(", ", ": "))
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(dump(head)[:-1] + ',\n "first": ' + dump(page)[:-1] + ',\n  "items": [\n')
-        first = True
-        for item in annotations(reg, tables, sources):
-            out.write(("   " if first else ",\n   ") + dump(item))
-            first = False
+        out.write(_dump(head)[:-1] + ',\n "first": ' + _dump(page)[:-1] + ',\n  "items": [\n   ')
+        lines = annotation_lines(reg, tables, sources)
+        separator = ""
+        while batch := list(itertools.islice(lines, 10_000)):  # written a batch at a time
+            out.write(separator + ",\n   ".join(batch))
+            separator = ",\n   "
         out.write("\n  ]}\n}\n")
