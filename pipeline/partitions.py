@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import operator
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -92,7 +93,8 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partit
         origins[REVIEWS] = {(r.source_id, r.line): (part.file, 1) for r in verified.reviews}
         for name, table_rows in rows.items():
             table = reg.tables[name]
-            out.tables[name] = [tuple(r[c] for c in table.columns) for r in table_rows]
+            as_tuple = operator.itemgetter(*table.columns)  # every table has two or more columns
+            out.tables[name] = [as_tuple(r) for r in table_rows]
             part.counts[name] = len(table_rows)
             for fk in table.foreign_keys:
                 if fk.table in known.ids:
@@ -163,6 +165,17 @@ def _chunks(items: list, workers: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def _on_every_core(work, todo: list, workers: int | None) -> list:
+    """`work` over chunks of `todo`, in forked workers (which inherit _CONTEXT) when there is
+    enough to share, else in this process; results in the order of `todo`."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    chunks = _chunks(todo, workers)
+    if workers > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [r for rs in pool.map(work, chunks) for r in rs]
+    return [r for chunk in chunks for r in work(chunk)]
+
+
 def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, layout: Layout, problems: Problems,
                        cache: Cache, workers: int | None = None) -> tuple[list[Partition], dict[str, PartitionRows]]:
     """Every mapping's partition, and the rows of those computed in this run (by cache entry)."""
@@ -195,13 +208,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
     fresh: dict[str, PartitionRows] = {}
     if todo:
         _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint, cache=cache)
-        workers = workers or min(2, os.cpu_count() or 1)
-        chunks = _chunks(todo, workers)
-        if workers > 1 and len(chunks) > 1:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                computed = [r for rs in pool.map(_compute_chunk, chunks) for r in rs]
-        else:
-            computed = [r for chunk in chunks for r in _compute_chunk(chunk)]
+        computed = _on_every_core(_compute_chunk, todo, workers)
         for part, rows in computed:
             parts[part.entry] = part
             cache.remember("partitions", part.entry, part)
@@ -259,12 +266,6 @@ def validate_partitions(reg: Registry, parts: list[Partition], fresh: dict[str, 
     import pandera.pandas  # noqa: F401  # imported once here, inherited by the workers
 
     _CONTEXT.update(reg=reg, cache=cache, fresh=fresh, parts={p.entry: p for p in parts})
-    workers = workers or min(2, os.cpu_count() or 1)
-    chunks = _chunks(todo, workers)
-    if workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            verdicts = [v for vs in pool.map(_validate_entries, chunks) for v in vs]
-    else:
-        verdicts = [v for chunk in chunks for v in _validate_entries(chunk)]
+    verdicts = _on_every_core(_validate_entries, todo, workers)
     for _, found in verdicts:
         problems.items.extend(found)

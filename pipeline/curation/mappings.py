@@ -171,6 +171,10 @@ class _Mapping:
         """Point each restating record at the record it states again: same section, same source,
         same role and concept (or restatement key), and itself a first statement."""
         index = {id(f): i for i, f in enumerate(facts)}
+        by_line: dict[tuple[str, int], list[Fact]] = {}
+        for f in facts:
+            by_line.setdefault((f.table, f.values["line"]), []).append(f)
+        restating = {id(f) for f, _ in self.restating}
         for fact, record in self.restating:
             spec, at = record[RESTATES], yamlfile.line_of(record, RESTATES)
             table = self.reg.tables[fact.table]
@@ -184,7 +188,7 @@ class _Mapping:
                 self.err(at, "restates takes the line the restated record's quote starts on (restates: 40), or "
                              "{line: 40, quote: <its quote>} when several records of the section start on that line")
                 continue
-            candidates = [f for f in facts if f.table == fact.table and f.values["line"] == target_line and f is not fact
+            candidates = [f for f in by_line.get((fact.table, target_line), ()) if f is not fact
                           and (target_quote is None or f.values["quote"] == target_quote)]
             if not candidates:
                 what = f"with the quote {target_quote!r} " if target_quote is not None else ""
@@ -203,7 +207,7 @@ class _Mapping:
                              f"{{line: {target_line}, quote: <its quote>}}")
                 continue
             target = same[0]
-            if any(f is target for f, _ in self.restating):
+            if id(target) in restating:
                 self.err(at, f"restates: the record on line {target_line} is itself a restatement; point at the first "
                              "statement it repeats")
                 continue

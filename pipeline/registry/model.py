@@ -157,8 +157,9 @@ class Table:
     rules: tuple[Rule, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = field(default=())
 
-    @property
+    @cached_property
     def columns(self) -> list[str]:
+        """The field names in order (computed once: it is asked for per row); never mutate it."""
         return [f.name for f in self.fields]
 
     def field(self, name: str) -> Field:
