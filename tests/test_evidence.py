@@ -29,7 +29,8 @@ def facts(release) -> dict[str, pd.DataFrame]:
     return {t.name: _csv(t.name, release) for t in REG.fact_tables()}
 
 
-def test_a_restatement_points_at_a_first_statement_of_its_own_source_and_concept(facts):
+def test_a_restatement_points_at_a_counted_statement_of_its_own_source_and_concept(facts):
+    directions = set()
     for name, (column, _) in concept_columns(REG).items():
         df = facts[name]
         by_id = df.set_index(REG.tables[name].primary_key[0])
@@ -38,6 +39,9 @@ def test_a_restatement_points_at_a_first_statement_of_its_own_source_and_concept
             target = by_id.loc[row.restates]
             assert target.source_id == row.source_id and target[column] == getattr(row, column), (name, row)
             assert pd.isna(target.restates), f"{name} {row[1]} points at another restatement"
+            directions.add("back" if target.char_start < row.char_start else "forward")
+    # a summary at the top of a page points forward at the section it repeats (raw/mappings/README.md)
+    assert directions == {"back", "forward"}
 
 
 def test_the_chinese_comparison_table_points_at_the_templates_it_repeats(facts):
