@@ -24,7 +24,8 @@ from .curation.reference import load_reference
 from .curation.row_counts import ALL, WHERE as COUNTS, load_expected, totals
 from .curation.sources import Source, load_sources
 from .curation.taxonomy import Entry, known_ids, load_taxonomies
-from .partitions import Partition, PartitionRows, compute_partitions, partition_rows, validate_partitions
+from .partitions import (CHANGED_DURING_BUILD, Partition, PartitionRows, compute_partitions, partition_rows,
+                         validate_partitions)
 from .registry.model import Registry, registry
 
 # Partitions whose rows are converted to Arrow together when the final tables are assembled.
@@ -81,7 +82,7 @@ def small_tables(reg: Registry, sources: dict[str, Source], taxonomies) -> tuple
 def _validate_small_tables(reg: Registry, rows: dict, origins: dict, cache: Cache, problems: Problems) -> None:
     """pandera on the sources and taxonomy tables; skipped when their rows have not changed."""
     entry = key(cache.salt, reg.digest, "small tables", repr(sorted((n, repr(r)) for n, r in rows.items())))
-    hit = cache.get("small-tables", entry)
+    hit = cache.get("small-tables", entry, list)
     if hit is None:
         from .transform.frames import to_arrow, to_frame
         from .validation.tables import validate_table
@@ -151,8 +152,15 @@ def _check_counts(expected: dict, observed: dict, problems: Problems, tables: se
 
 def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = None) -> Checked:
     """Load, verify, normalize and validate; StageFailed carries every problem found on the way."""
-    problems = Problems()
     cache = cache or Cache(layout)
+    try:
+        return _check(layout, compare_counts, cache)
+    finally:  # what was verified is kept, even when a later step finds a problem
+        cache.save_index()
+
+
+def _check(layout: Layout, compare_counts: bool, cache: Cache) -> Checked:
+    problems = Problems()
     # Load inputs.
     reg = registry(layout)
     meta = load_dataset(layout, problems)
@@ -164,7 +172,6 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
     _stop_if(problems)  # offsets and ids mean nothing against a changed source or a broken taxonomy
     # Verify every mapping, normalize its facts into rows, validate them (cached, on both cores).
     partitions, fresh = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache)
-    cache.save_index()
     _mapping_problems(reg, sources, taxonomies, partitions, layout, problems)
     _stop_if(problems)
     # The row counts under review.
@@ -236,8 +243,7 @@ def assemble(checked: Checked) -> dict:
 
 def _lost(part: Partition) -> Problems:
     problems = Problems()
-    problems.add(part.file, 1, "the cached rows of this mapping could not be read (was .cache/ changed during the "
-                 "build?); run the build again")
+    problems.add(part.file, 1, CHANGED_DURING_BUILD)
     return problems
 
 

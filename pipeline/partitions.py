@@ -35,6 +35,8 @@ from .curation.sources import Source
 from .registry.model import Registry
 
 REVIEWS = "line_reviews"  # the table of every line's review, a partition like the facts
+CHANGED_DURING_BUILD = ("this mapping changed while the build was running, after it was checked; run the "
+                        "build again")
 
 
 @dataclass
@@ -200,14 +202,14 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
         entry = key(cache.salt, reg.digest, where, digest, source.sha256 if source else "",
                     source.meta["lang"] if source else "")
         order.append(entry)
-        hit = cache.get("partitions", entry)
-        if isinstance(hit, Partition) and _valid(hit, known, fingerprint):
+        hit = cache.get("partitions", entry, Partition)
+        if hit is not None and _valid(hit, known, fingerprint):
             parts[entry] = hit
         else:
             todo.append((path, entry))
     fresh: dict[str, PartitionRows] = {}
+    _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint, cache=cache)
     if todo:
-        _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint, cache=cache)
         computed = _on_every_core(_compute_chunk, todo, workers)
         for part, rows in computed:
             parts[part.entry] = part
@@ -221,8 +223,28 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
 
 
 def partition_rows(part: Partition, fresh: dict[str, PartitionRows], cache: Cache) -> PartitionRows | None:
-    """The rows of a partition: computed in this run, or read from the cache."""
-    return fresh.get(part.entry) or cache.get("rows", part.entry)
+    """The rows of a partition: computed in this run, read from the cache, or, when the cached
+    rows are gone or damaged, computed again from the mapping (None if it changed meanwhile)."""
+    rows = fresh.get(part.entry) or cache.get("rows", part.entry, PartitionRows)
+    return rows if rows is not None else _recompute(part)
+
+
+def _recompute(part: Partition) -> PartitionRows | None:
+    ctx = _CONTEXT
+    layout, reg, sources, cache = ctx["layout"], ctx["reg"], ctx["sources"], ctx["cache"]
+    path = layout.root / part.file
+    data = read_input(path, "mapping", layout, Problems(), inside=layout.mappings)
+    source = sources.get(path.stem)
+    if data is None or source is None:
+        return None
+    if key(cache.salt, reg.digest, part.file, hashlib.sha256(data).digest(), source.sha256,
+           source.meta["lang"]) != part.entry:
+        return None  # the mapping changed after it was checked: the caller says to run again
+    again, rows = _compute_one(path, data, part.entry, ctx)
+    if again.problems:
+        return None
+    cache.put("rows", part.entry, rows)
+    return rows
 
 
 # --- validating partitions with pandera (stage 4, at build time) ----------------------------------
@@ -233,11 +255,10 @@ def _validate_entries(chunk: list[str]) -> list[tuple[str, list[Problem]]]:
     results = []
     for entry in chunk:
         part = ctx["parts"][entry]
-        rows = ctx["fresh"].get(entry) or cache.get("rows", entry)
+        rows = partition_rows(part, ctx["fresh"], cache)
         if rows is None:
             part = Partition(part.file, entry, part.source_id,
-                             [Problem(part.file, 1, "the cached rows of this mapping could not be read (was .cache/ "
-                                      "changed during the build?); run the build again")])
+                             [Problem(part.file, 1, CHANGED_DURING_BUILD)])
             rows = PartitionRows()
         else:
             part = Partition(part.file, entry, part.source_id)

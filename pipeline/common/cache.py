@@ -44,10 +44,11 @@ class FileDigests(dict):
 
 
 class Cache:
-    """Entries under .cache/<kind>/. The small entries a check reads for every input (one per
-    source, one per mapping) are also kept together in one index file per code version, so a check
-    of thousands of unchanged inputs reads one file instead of thousands; the index holds the same
-    content-keyed entries, so it can be no staler than they are."""
+    """Entries under .cache/<kind>/, except the small entries a check reads for every input (one
+    per source, one per mapping): those live together in one index file per code version, so a
+    check of thousands of inputs reads and writes one file instead of thousands. The index holds
+    content-keyed entries like the files, so it can be no staler than they are; it is written at
+    the end of a check, and an entry lost with a killed run is only computed again."""
 
     INDEXED = ("sources", "partitions")
 
@@ -77,23 +78,23 @@ class Cache:
                 pass
         return self._index
 
-    def get(self, kind: str, entry: str):
+    def get(self, kind: str, entry: str, expect: type | tuple[type, ...] = object):
+        """The entry, or None when it is missing, unreadable or not an `expect` (a damaged file
+        that happens to unpickle is as good as missing)."""
         if not self.enabled:
             return None
         if kind in self.INDEXED:
             value = self._load_index().get((kind, entry))
-            if value is not None:
-                self._used[(kind, entry)] = value
-                return value
+            if not isinstance(value, expect):
+                return None
+            self._used[(kind, entry)] = value
+            return value
         try:
             with open(self._path(kind, entry), "rb") as fh:
                 value = pickle.load(fh)
         except Exception:  # missing, truncated or unreadable: computed again
             return None
-        if kind in self.INDEXED:
-            self._used[(kind, entry)] = value
-            self._changed = True
-        return value
+        return value if isinstance(value, expect) else None
 
     @property
     def files(self) -> dict:
@@ -108,7 +109,7 @@ class Cache:
         return table
 
     def remember(self, kind: str, entry: str, value) -> None:
-        """Put an entry computed elsewhere (a worker process wrote its file) into the index."""
+        """Put an entry a worker process computed (its copy of the index is lost) into this one."""
         if self.enabled and kind in self.INDEXED:
             self._used[(kind, entry)] = value
             self._changed = True
@@ -135,9 +136,10 @@ class Cache:
         makes the next run slower)."""
         if not self.enabled:
             return False
-        if kind in self.INDEXED:
+        if kind in self.INDEXED:  # kept by save_index (a worker's entry travels back to remember)
             self._used[(kind, entry)] = value
             self._changed = True
+            return True
         return self._write(self._path(kind, entry), value)
 
     def _write(self, path: Path, value) -> bool:

@@ -140,7 +140,7 @@ def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, 
     where = layout.rel(sidecar)
     raw = sidecar.with_suffix(".txt")
     entry = key(cache.salt, reg.digest, where, digest, raw_digest)
-    hit = cache.get("sources", entry)
+    hit = cache.get("sources", entry, tuple)
     if hit is None:
         data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
         raw_bytes = read_input(raw, "source text", layout, problems, inside=layout.sources)
