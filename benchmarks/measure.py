@@ -5,6 +5,11 @@ descendants, sampled every 20 ms from /proc: the release gate and the verificati
 separate processes, and what a machine must hold is all of them at once. PSS counts a page shared
 by several processes (a forked worker's copy-on-write memory, a library) once in all, where summing
 resident sizes would count it in every process.
+
+Reading PSS makes the kernel walk every page of the process (about 50 ms for 2 GiB), so sampling
+every 20 ms regardless would take most of one of the two cores from the command it measures at
+scale. The sampler waits nine times as long as its last sample took (at least 20 ms): it never
+takes more than a tenth of one core, and a build's memory plateaus last far longer than that wait.
 """
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-
 
 
 def _tree_rss(root: int) -> int:
@@ -59,8 +63,9 @@ def run(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, flo
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
+            began = time.perf_counter()
             peak = max(peak, _tree_rss(proc.pid))
-            done.wait(0.02)
+            done.wait(max(0.02, 9 * (time.perf_counter() - began)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
