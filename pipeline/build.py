@@ -164,7 +164,7 @@ def _check(layout: Layout, compare_counts: bool, cache: Cache) -> Checked:
     # Load inputs.
     reg = registry(layout)
     meta = load_dataset(layout, problems)
-    sources = load_sources(reg, layout, problems, cache)
+    sources = load_sources(reg, layout, problems, cache, str(meta["date_published"]) if meta else None)
     reference = load_reference(layout, problems)
     taxonomies = load_taxonomies(reg, reference, layout, problems)
     expected = load_expected(layout, set(reg.tables), problems) if compare_counts else {}

@@ -87,6 +87,16 @@ def test_a_date_that_is_not_a_date_is_refused(repo):
     fails(repo, "check", rf"{RU_SIDECAR}:{n}: published 'last spring' is not a date; write it as YYYY-MM-DD")
 
 
+def test_a_source_published_after_the_release_is_refused_and_the_release_date_is_read_from_the_registry(repo):
+    released = re.search(r"^date_published: (\S+)$", (repo / "schemas/dataset.yaml").read_text("utf-8"), re.M).group(1)
+    n = replace_line(repo, RU_SIDECAR, "published: null", "published: 2999-01-01")
+    fails(repo, "check", rf"{RU_SIDECAR}:{n}: published 2999-01-01 is after the release date {released}")
+    replace_line(repo, RU_SIDECAR, "published: 2999-01-01", f"published: {released}")  # the same day is fine
+    assert run(repo, "check").code == 0
+    replace(repo, "schemas/dataset.yaml", f"date_published: {released}", "date_published: 2000-01-01")
+    fails(repo, "check", rf"{RU_SIDECAR}:{n}: published {released} is after the release date 2000-01-01")
+
+
 def test_a_bad_language_tag_is_reported_at_the_sidecar_not_at_the_schema(repo):
     n = replace_line(repo, RU_SIDECAR, "lang: ru", "lang: russian")
     fails(repo, "build", rf"{RU_SIDECAR}:{n}: lang 'russian' is not one of: ar, ru, zh-Hans, en")
@@ -279,8 +289,11 @@ def test_an_amount_that_is_not_written_in_its_quote_is_refused(repo):
     (("  amount_min: 16.69", "  amount_min: .nan"), r"amount_min must be a finite number, got nan"),
     (("  amount_min: 16.69", "  amount_min: .inf"), r"amount_min must be a finite number, got inf"),
     (("  amount_min: 16.69", "  amount_min: -16.69"), r"amount_min -16.69 is below the minimum 0"),
-    (("  currency: USD", "  currency: XYZ"), r"currency 'XYZ' is not one of: a iso4217 code"),
-    (("  country: US", "  country: QQ"), r"country 'QQ' is not one of: a iso3166-1-alpha-2 code"),
+    (("  currency: USD", "  currency: XYZ"), r"currency 'XYZ' is not an ISO 4217 currency code(?! \()"),
+    (("  currency: USD", "  currency: usd"), r"currency 'usd' is not an ISO 4217 currency code \(did you mean 'USD' \(US Dollar\)\?\)"),
+    (("  country: US", "  country: QQ"), r"country 'QQ' is not an ISO 3166-1 alpha-2 country code(?! \()"),
+    (("  country: US", "  country: USA"), r"country 'USA' is not an ISO 3166-1 alpha-2 country code \(did you mean 'US' \(United States\)\?\)"),
+    (("  country: US", "  country: Russia"), r"country 'Russia' is not an ISO 3166-1 alpha-2 country code \(did you mean 'RU'"),
     (("  period: hour", "  period: hourly"), r"period 'hourly' is not one of: hour, week, month, year \(did you mean 'hour'\?\)"),
 ])
 def test_a_bad_salary_value_is_refused_at_its_line(repo, edit, expected):

@@ -78,8 +78,9 @@ def _seed_problem(seed_file: str) -> str | None:
 
 
 def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Registry, layout: Layout,
-                 problems: Problems) -> dict | None:
-    """The sidecar's values (with the text's length in code points and lines), or None."""
+                 problems: Problems, released: str | None = None) -> dict | None:
+    """The sidecar's values (with the text's length in code points and lines), or None.
+    `released` is the release date (YYYY-MM-DD): no source can be published after it."""
     where = layout.rel(sidecar)
     text = decode_utf8(data, where, "sidecar", problems)
     before = len(problems)
@@ -104,6 +105,13 @@ def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Regis
     if source_id != sidecar.stem:
         problems.add(where, yamlfile.line_of(doc, "source_id"), f"source_id {source_id!r} differs from the file name; "
                      f"name the files {source_id}.txt and {source_id}.yaml")
+        return None
+    published = meta.get("published")
+    if published is not None and released is not None and str(published) > released:
+        problems.add(where, yamlfile.line_of(doc, "published"),
+                     f"published {published} is after the release date {released} (date_published in "
+                     "schemas/dataset.yaml): no source can be published after the release that cites it; "
+                     "check the date the text states")
         return None
     seed_problem = _seed_problem(meta["seed_file"])
     if seed_problem:
@@ -135,11 +143,12 @@ def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Regis
 
 
 def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, layout: Layout,
-                problems: Problems, cache: Cache) -> Source | None:
-    """One source, its sidecar checked once per content of sidecar and text (their sha256s given)."""
+                problems: Problems, cache: Cache, released: str | None = None) -> Source | None:
+    """One source, its sidecar checked once per content of sidecar and text (their sha256s given)
+    and release date."""
     where = layout.rel(sidecar)
     raw = sidecar.with_suffix(".txt")
-    entry = key(cache.salt, reg.digest, where, digest, raw_digest)
+    entry = key(cache.salt, reg.digest, where, digest, raw_digest, released or "")
     hit = cache.get("sources", entry, tuple)
     if hit is None:
         data = read_input(sidecar, "sidecar", layout, problems, inside=layout.sources)
@@ -147,7 +156,7 @@ def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, 
         if data is None or raw_bytes is None:
             return None
         found = Problems()
-        meta = check_source(sidecar, data, raw_bytes, reg, layout, found)
+        meta = check_source(sidecar, data, raw_bytes, reg, layout, found, released)
         hit = (meta, found.items)
         cache.put("sources", entry, hit)
     meta, items = hit
@@ -157,8 +166,10 @@ def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, 
     return Source(meta["source_id"], layout.rel(raw), where, meta, meta["sha256"], layout.root)
 
 
-def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache) -> dict[str, Source]:
-    """Every source in raw/sources, keyed by source_id, in sorted order."""
+def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache,
+                 released: str | None = None) -> dict[str, Source]:
+    """Every source in raw/sources, keyed by source_id, in sorted order; `released` is the
+    release date of schemas/dataset.yaml, when it could be read."""
     folder = layout.sources
     names = [p.name for p in list_inputs(folder, "*")]
     present = set(names)
@@ -184,7 +195,7 @@ def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache
     for (sidecar, digest), (_, text_digest) in zip(sidecars, texts):
         if digest is None or text_digest is None:
             continue
-        src = load_source(sidecar, digest, text_digest, reg, layout, problems, cache)
+        src = load_source(sidecar, digest, text_digest, reg, layout, problems, cache, released)
         if src:
             sources[src.source_id] = src
     return sources

@@ -3,7 +3,7 @@ unit and allowed values, and the rules that tie a table's columns together."""
 from __future__ import annotations
 
 from .model import Field, Registry
-from .values import FORMULA_START
+from .values import CODELIST_NAMES, FORMULA_START
 
 
 def _cell(text: str) -> str:
@@ -15,8 +15,7 @@ def _allowed(f: Field) -> str:
     if f.enum:
         bits.append(", ".join(f"`{v}`" for v in f.enum))
     if f.codelist:
-        bits.append({"iso3166-1-alpha-2": "an ISO 3166-1 alpha-2 country code",
-                     "iso4217": "an ISO 4217 currency code"}[f.codelist])
+        bits.append(CODELIST_NAMES[f.codelist])
     if f.minimum is not None:
         bits.append(f"≥ {f.minimum:g}")
     if f.maximum is not None:

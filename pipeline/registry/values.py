@@ -14,6 +14,29 @@ import re
 from .patterns import sql_check
 from .types import INT64_MAX, INT64_MIN
 
+CODELIST_NAMES = {"iso3166-1-alpha-2": "an ISO 3166-1 alpha-2 country code", "iso4217": "an ISO 4217 currency code"}
+
+
+def codelist_guess(name: str, value: str) -> str | None:
+    """The code a curator most likely meant by `value` (a name, another form of the code, the
+    wrong case), as pycountry's lookup reads it, with its name; None when it finds nothing."""
+    import pycountry
+
+    countries = name == "iso3166-1-alpha-2"
+    registry = pycountry.countries if countries else pycountry.currencies
+    try:
+        found = registry.lookup(value.strip())
+    except LookupError:
+        try:  # a common name ("Russia") rather than the official one
+            found = pycountry.countries.search_fuzzy(value.strip())[0] if countries and len(value.strip()) > 3 else None
+        except LookupError:
+            found = None
+    if found is None:
+        return None
+    code = found.alpha_2 if countries else found.alpha_3
+    return f"{code!r} ({found.name})"
+
+
 # Every character for which str.isspace() is true (tested against Python's own definition).
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -89,12 +112,15 @@ def _judge_text(field, value, key: str) -> str | None:
     if allowed is not None:
         if value in allowed:
             return None
+        if field.codelist:
+            guess = codelist_guess(field.codelist, value)
+            hint = f" (did you mean {guess}?)" if guess else ""
+            return f"{key} {_show(value)} is not {CODELIST_NAMES[field.codelist]}{hint}"
         from rapidfuzz import process  # only on the error path
 
         best = process.extractOne(value, sorted(allowed))
         hint = f" (did you mean {best[0]!r}?)" if best and best[1] >= 60 else ""
-        listed = ", ".join(field.enum) if field.enum else f"a {field.codelist} code"
-        return f"{key} {_show(value)} is not one of: {listed}{hint}"
+        return f"{key} {_show(value)} is not one of: {', '.join(field.enum)}{hint}"
     problem = text_problem(value, field.verbatim, field.max_length)
     if problem:
         return f"{key} {_show(value)} {problem}"
