@@ -367,11 +367,23 @@ def test_a_mapping_of_another_source_is_refused(repo):
     ("- lines: 1-2x\n  reason: typo", r"lines '1-2x' must be a line number or a range like 15-19"),
     ("- lines: '200'\n  reason: beyond the end", r"lines '200' outside 1-141"),
     ("- lines: '1'", r"an excluded entry needs `lines`"),
-    ("- lines: '1'\n  reason: ''", r"reason '' is empty"),
+    ("- lines: '1'\n  reason: ''", r"reason is empty; say why the lines are left out"),
+    ("- lines: '1'\n  reason: '  '", r"reason is empty; say why the lines are left out"),
+    ("- lines: 10-9\n  reason: backwards", r"lines '10-9' runs backwards; write the range first line first \(9-10\)"),
 ])
 def test_a_bad_exclusion_is_refused(repo, entry, expected):
     n = replace_line(repo, RU, "excluded:", "excluded:\n" + entry) + 1
     fails(repo, "check", rf"{RU}:({n}|{n + 1}): {expected}")
+
+
+@pytest.mark.parametrize("old, new", [
+    ("  reason: reader-directed introduction", "  why: reader-directed introduction"),
+    ("- lines: '1'", "- lines: one"),
+])
+def test_a_refused_exclusion_is_reported_once_not_again_as_unreviewed_lines(repo, old, new):
+    n = replace(repo, RU, old, new)
+    err = fails(repo, "check", rf"{RU}:({n - 1}|{n}): ")
+    assert "unreviewed" not in err and err.count(f"{RU}:") == 1, err
 
 
 def test_an_unreviewed_line_is_reported_with_its_number(repo):

@@ -65,6 +65,8 @@ def _parse_lines(spec, source: Source) -> list[int] | str:
     if not first.strip().isdigit() or (sep and not last.strip().isdigit()) or not first.isascii() or not last.isascii():
         return f"lines {spec!r} must be a line number or a range like 15-19"
     a, b = int(first), int(last) if sep else int(first)
+    if a > b:
+        return f"lines {spec!r} runs backwards; write the range first line first ({b}-{a})"
     if not 1 <= a <= b <= source.line_count:
         return f"lines {spec!r} outside 1-{source.line_count}, the lines of {source.raw_path.rsplit('/', 1)[-1]}"
     return list(range(a, b + 1))
@@ -220,31 +222,36 @@ class _Mapping:
             for number in range(first, last + 1):
                 counts[number] += 1
         reasons: dict[int, str] = {}
+        refused = False  # an entry refused: the lines it meant are not reported as unreviewed on top
         if excluded is None:
             excluded = []
         if not isinstance(excluded, list):
             self.err(excluded_line, "excluded must be a list of entries ('- lines: 15-19' with a reason)")
-            excluded = []
+            excluded, refused = [], True
         reason_field = self.reg.fields["exclusion_reason"]
         for i, item in enumerate(excluded):
             line = yamlfile.item_line(excluded, i)
             if not isinstance(item, dict) or "lines" not in item or "reason" not in item:
                 self.err(line, "an excluded entry needs `lines` (a number or a range like 15-19) and a `reason`")
+                refused = True
                 continue
             unknown = [k for k in item if k not in ("lines", "reason")]
             if unknown:
                 self.err(yamlfile.line_of(item, unknown[0]), f"unknown key {unknown[0]!r} in an excluded entry; "
                          "it has lines and reason")
+                refused = True
                 continue
             message = judge(reason_field, item["reason"], "reason")
-            if item["reason"] is None:
+            if item["reason"] is None or (isinstance(item["reason"], str) and not item["reason"].strip()):
                 message = "reason is empty; say why the lines are left out"
             if message:
                 self.err(yamlfile.line_of(item, "reason"), message)
+                refused = True
                 continue
             numbers = _parse_lines(item["lines"], source)
             if isinstance(numbers, str):
                 self.err(yamlfile.line_of(item, "lines"), numbers)
+                refused = True
                 continue
             for number in numbers:
                 if counts[number]:
@@ -263,7 +270,7 @@ class _Mapping:
                 reviews.append(LineReview(source.source_id, number, "excluded", reasons[number], 0))
             else:
                 unreviewed.append(number)
-        if unreviewed and report_unreviewed:
+        if unreviewed and report_unreviewed and not refused:
             shown = ", ".join(map(str, unreviewed[:20])) + (" ..." if len(unreviewed) > 20 else "")
             self.err(1, f"{len(unreviewed)} non-empty line(s) of {source.raw_path.rsplit('/', 1)[-1]} are unreviewed "
                         f"(neither quoted by a record nor excluded with a reason): {shown}")
