@@ -66,6 +66,40 @@ def copy_repo(dest: Path, with_output: bool = True) -> Path:
     return dest
 
 
+def csv_cells_differing_from_parquet(out: Path) -> list[str]:
+    """Every cell of every CSV file read back against the same cell of its Parquet file: null is
+    the empty field, a text is itself, a number reads back to the same number, a date is ISO."""
+    import csv
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    differing = []
+    for parquet in sorted((out / "parquet").glob("*.parquet")):
+        table = pq.read_table(parquet)
+        with open(out / "csv" / f"{parquet.stem}.csv", encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        if rows[0] != table.column_names or len(rows) - 1 != table.num_rows:
+            differing.append(f"{parquet.stem}: header or row count")
+            continue
+        for j, (name, values) in enumerate(table.to_pydict().items()):
+            for i, value in enumerate(values):
+                text = rows[i + 1][j]
+                if value is None:
+                    same = text == ""
+                elif isinstance(value, float):
+                    same = text != "" and float(text) == value
+                elif isinstance(value, int):
+                    same = text == str(value)
+                elif isinstance(value, datetime.date):
+                    same = text == value.isoformat()
+                else:
+                    same = text == value != ""
+                if not same:
+                    differing.append(f"{parquet.stem}.{name} row {i + 1}: {value!r} vs {text!r}")
+    return differing
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_cache(tmp_path_factory):
     """One verification cache for every copy of the repository a test makes: entries are keyed by

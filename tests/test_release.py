@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import csv_cells_differing_from_parquet
 from pipeline.registry.figures import agrees
 from pipeline.registry.model import registry
 
@@ -84,6 +85,10 @@ def test_csv_files_are_well_formed_utf8_sorted_by_primary_key():
         if name == "line_reviews":
             keys = [(s, int(n)) for s, n in keys]
         assert keys == sorted(keys), name
+
+
+def test_every_csv_cell_reads_back_as_its_parquet_cell():
+    assert csv_cells_differing_from_parquet(OUT) == []
 
 
 def test_parquet_files_are_typed_and_describe_their_columns():
