@@ -38,6 +38,16 @@ def _clean(layout: Layout, target: Path) -> None:
                     print(f"cleaned up after an interrupted build: {what}", file=sys.stderr)
 
 
+def _refuse_target(layout: Layout, target: Path) -> None:
+    from .release.publish import target_problem
+
+    problem = target_problem(layout.root, layout.output, target)
+    if problem:
+        problems = Problems()
+        problems.add(str(target), 1, f"--out {target} {problem}")
+        raise StageFailed(problems)
+
+
 def _check(layout: Layout, args) -> str:
     from .build import check
 
@@ -116,7 +126,10 @@ def main(argv: list[str] | None = None, layout: Layout | None = None) -> int:
     layout = layout or Layout.default()
     started = time.perf_counter()
     try:
-        _clean(layout, Path(args.out) if getattr(args, "out", None) else layout.output)
+        target = Path(args.out) if getattr(args, "out", None) else layout.output
+        if target != layout.output:
+            _refuse_target(layout, target)
+        _clean(layout, target)
         done = COMMANDS[args.command](layout, args)
     except StageFailed as failed:
         return _report(failed.problems)

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, copy_repo, digest, run
 from pipeline.release import publish as publish_module
 
@@ -129,3 +131,50 @@ def test_a_fresh_clone_builds_once_then_builds_are_no_ops(repo):
     assert not fingerprint.is_current(Layout(repo), repo / "output")
     (repo / "output" / ".build-inputs").write_text("stale\n")
     assert not fingerprint.is_current(Layout(repo), repo / "output")
+
+
+def _everything(folder: Path) -> dict[str, str]:
+    """Every file below `folder` (symlinks as their target) with a digest: what a refused build must leave."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_symlink():
+            out[rel] = "-> " + os.readlink(p)
+        elif p.is_file():
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[rel] = "dir"
+    return out
+
+
+@pytest.mark.parametrize("where, expected", [
+    ("raw/x", "is inside raw/, which the pipeline never writes"),
+    ("schemas", "is inside schemas/, which the pipeline never writes"),
+    ("LICENSE.md", "exists and is not a folder"),
+    (".", "is the repository or a folder that holds it"),
+    ("raw/..", "is the repository or a folder that holds it"),
+    ("..", "is the repository or a folder that holds it"),
+    ("output/releases/2.0.0", "is a frozen release, which is never rewritten"),
+    ("../elsewhere", "is a folder that holds files but no release"),
+    ("../dangling", "exists and is not a folder"),
+])
+def test_a_build_into_a_target_it_would_destroy_is_refused_and_nothing_changes(tmp_path, where, expected):
+    repo = copy_repo(tmp_path / "repo")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "notes.txt").write_text("someone's file")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    before = _everything(tmp_path)
+    target = repo / where
+    result = run(repo, "build", "--force", "--out", str(target))
+    assert result.code == 1, result.stdout + result.stderr
+    assert f"{target}:1: --out {target} {expected}" in result.stderr, result.stderr
+    assert _everything(tmp_path) == before
+
+
+def test_a_build_into_a_new_or_empty_folder_or_a_release_it_made_is_allowed(tmp_path, release):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for target in (tmp_path / "new" / "release", empty, empty):  # the second time, it holds a release
+        result = run(ROOT, "build", "--out", str(target))
+        assert result.code == 0, result.stderr
+        assert digest(target) == digest(release)

@@ -30,6 +30,36 @@ AT_FDCWD = -100
 _SYSCALL_RENAMEAT2 = {"x86_64": 316, "aarch64": 276}
 
 
+# Folders of the repository a build never writes into: people's inputs, the code, the tools.
+_NEVER_WRITTEN = ("raw", "schemas", "pipeline", "tests", "benchmarks", "tools", ".git", ".venv", ".ci")
+
+
+def target_problem(root: Path, output: Path, target: Path) -> str | None:
+    """Why `target` cannot receive a release, or None. A build replaces its target whole, so the
+    target must be a folder of its own: never the repository or a folder holding it, never one of
+    its input or code folders, never a frozen release, never an existing file or a folder that is
+    not a release (a typo in --out must not delete someone's files)."""
+    root, resolved = root.resolve(), target.resolve()
+    if resolved == root or root.is_relative_to(resolved):
+        return "is the repository or a folder that holds it; publish into a folder of its own, e.g. /tmp/release"
+    for name in _NEVER_WRITTEN:
+        if resolved.is_relative_to(root / name):
+            return (f"is inside {name}/, which the pipeline never writes; publish into output/ (the default) "
+                    "or a folder of its own, e.g. /tmp/release")
+    if resolved.is_relative_to(output.resolve() / "releases") or (resolved.parent.name == "releases"
+                                                                    and (resolved / "DIFF.md").is_file()):
+        return "is a frozen release, which is never rewritten; publish into a folder of its own"
+    if resolved == output.resolve():
+        return None
+    if target.exists() or target.is_symlink():
+        if not target.is_dir():
+            return "exists and is not a folder; give the path of a new folder, e.g. /tmp/release"
+        if any(target.iterdir()) and not (target / "SHA256SUMS").is_file():
+            return ("is a folder that holds files but no release (no SHA256SUMS); a build replaces its target "
+                    "whole, so give a new or empty folder, or remove this one first")
+    return None
+
+
 def _renameat2(a: Path, b: Path) -> bool:
     """Atomically exchange two paths. False where the kernel or filesystem cannot."""
     libc = ctypes.CDLL(None, use_errno=True)
