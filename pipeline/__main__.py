@@ -41,7 +41,7 @@ def _clean(layout: Layout, target: Path) -> None:
 def _refuse_target(layout: Layout, target: Path) -> None:
     from .release.publish import target_problem
 
-    problem = target_problem(layout.root, layout.output, target)
+    problem = target_problem(layout, target)
     if problem:
         problems = Problems()
         problems.add(str(target), 1, f"--out {target} {problem}")

@@ -152,6 +152,12 @@ def _check_counts(expected: dict, observed: dict, problems: Problems, tables: se
 
 def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = None) -> Checked:
     """Load, verify, normalize and validate; StageFailed carries every problem found on the way."""
+    inside = layout.written_inside(layout.cache)
+    if inside is not None:  # PIPELINE_CACHE set to a folder people write
+        problems = Problems()
+        problems.add(str(layout.cache), 1, f"PIPELINE_CACHE points inside {inside.name}/, which the pipeline never "
+                     "writes; point it at a folder of its own (or unset it to use .cache/)")
+        raise StageFailed(problems)
     cache = cache or Cache(layout)
     try:
         return _check(layout, compare_counts, cache)

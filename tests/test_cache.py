@@ -141,3 +141,26 @@ def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_fin
     assert in_workers.stderr == in_one.stderr
     problems = [line for line in in_workers.stderr.splitlines() if line.startswith("raw/")]
     assert problems and all(p.startswith(f"{rel}:{line}:") for p in problems)
+
+
+def test_a_cache_pointed_into_the_inputs_is_refused_and_nothing_is_written_there(tmp_path, monkeypatch):
+    repo = copy_repo(tmp_path / "repo", with_output=False)
+    before = sorted(p.relative_to(repo).as_posix() for p in (repo / "raw").rglob("*"))
+    monkeypatch.setenv("PIPELINE_CACHE", str(repo / "raw" / "cache"))
+    result = run(repo, "check")
+    assert result.code == 1
+    assert f"{repo / 'raw' / 'cache'}:1: PIPELINE_CACHE points inside raw/, which the pipeline never writes" in result.stderr
+    assert sorted(p.relative_to(repo).as_posix() for p in (repo / "raw").rglob("*")) == before
+
+
+def test_a_shared_cache_folder_keeps_files_that_are_not_the_caches_own(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    (shared / "index").mkdir(parents=True)
+    (shared / "index" / "notes.txt").write_text("someone's file")
+    (shared / "index" / ("0" * 63 + "x")).write_text("not an index name")
+    monkeypatch.setenv("PIPELINE_CACHE", str(shared))
+    repo = copy_repo(tmp_path / "repo", with_output=False)
+    assert run(repo, "check").code == 0
+    assert (shared / "index" / "notes.txt").read_text() == "someone's file"
+    assert (shared / "index" / ("0" * 63 + "x")).exists()
+    assert len([p for p in (shared / "index").iterdir()]) == 3  # the two files and this code's index

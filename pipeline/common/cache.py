@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
 from .paths import Layout
+
+_INDEX_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 @cache
@@ -125,8 +128,8 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             for old in path.parent.iterdir():  # indexes of older code versions are never read again
-                if old.name != path.name:
-                    old.unlink(missing_ok=True)
+                if old.name != path.name and _INDEX_NAME.fullmatch(old.name) and old.is_file():
+                    old.unlink(missing_ok=True)  # only our own index files, wherever PIPELINE_CACHE points
         except OSError:
             pass
         self._write(path, self._used)

@@ -54,6 +54,16 @@ class Layout:
         it elsewhere, e.g. to share it between checkouts: entries are keyed by content, so that is safe."""
         return Path(os.environ["PIPELINE_CACHE"]) if os.environ.get("PIPELINE_CACHE") else self.root / ".cache"
 
+    def never_written(self) -> list[Path]:
+        """Folders the pipeline never writes into: people's inputs, the code and the tools."""
+        return [self.root / name for name in ("raw", "schemas", "pipeline", "tests", "benchmarks", "tools", ".git",
+                                              ".venv", ".ci")]
+
+    def written_inside(self, path: Path) -> Path | None:
+        """The folder of `never_written` that `path` lies in, or None."""
+        resolved = path.resolve()
+        return next((f for f in self.never_written() if resolved.is_relative_to(f.resolve())), None)
+
     @property
     def seeds(self) -> Path:
         """Where a sidecar's `seed_file` must point: the shared seeds beside the checkout."""

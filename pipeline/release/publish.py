@@ -22,6 +22,8 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..common.paths import Layout
+
 STAGING_PREFIX = ".build-tmp-"
 LOCK_NAME = ".build.lock"
 LEGACY_PREVIOUS = ".output-previous"  # what the two-rename fallback leaves while it swaps
@@ -30,22 +32,18 @@ AT_FDCWD = -100
 _SYSCALL_RENAMEAT2 = {"x86_64": 316, "aarch64": 276}
 
 
-# Folders of the repository a build never writes into: people's inputs, the code, the tools.
-_NEVER_WRITTEN = ("raw", "schemas", "pipeline", "tests", "benchmarks", "tools", ".git", ".venv", ".ci")
-
-
-def target_problem(root: Path, output: Path, target: Path) -> str | None:
+def target_problem(layout: Layout, target: Path) -> str | None:
     """Why `target` cannot receive a release, or None. A build replaces its target whole, so the
     target must be a folder of its own: never the repository or a folder holding it, never one of
     its input or code folders, never a frozen release, never an existing file or a folder that is
     not a release (a typo in --out must not delete someone's files)."""
-    root, resolved = root.resolve(), target.resolve()
+    root, output, resolved = layout.root.resolve(), layout.output, target.resolve()
     if resolved == root or root.is_relative_to(resolved):
         return "is the repository or a folder that holds it; publish into a folder of its own, e.g. /tmp/release"
-    for name in _NEVER_WRITTEN:
-        if resolved.is_relative_to(root / name):
-            return (f"is inside {name}/, which the pipeline never writes; publish into output/ (the default) "
-                    "or a folder of its own, e.g. /tmp/release")
+    inside = layout.written_inside(target)
+    if inside is not None:
+        return (f"is inside {inside.name}/, which the pipeline never writes; publish into output/ (the default) "
+                "or a folder of its own, e.g. /tmp/release")
     if resolved.is_relative_to(output.resolve() / "releases") or (resolved.parent.name == "releases"
                                                                     and (resolved / "DIFF.md").is_file()):
         return "is a frozen release, which is never rewritten; publish into a folder of its own"
