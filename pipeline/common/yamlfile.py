@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from yaml.error import MarkedYAMLError, YAMLError
 
+from .files import decode_utf8
 from .problems import Problems
 
 MAX_DEPTH = 40
@@ -258,6 +259,22 @@ def parse_into(text: str, where: str, problems: Problems) -> Any | None:
     except YamlProblem as err:
         problems.add(where, err.line, err.message)
         return None
+
+
+def parse_input(data: bytes | None, where: str, kind: str, problems: Problems, if_empty: str | None = None) -> Any | None:
+    """The document in the bytes of an input file, decoded as UTF-8 and parsed, each failure recorded
+    as a Problem at `where`; an empty document is reported with `if_empty` (what to write in it)
+    when given. None when there is no usable document."""
+    if data is None:
+        return None
+    text = decode_utf8(data, where, kind, problems)
+    if text is None:
+        return None
+    before = len(problems)
+    doc = parse_into(text, where, problems)
+    if doc is None and if_empty and len(problems) == before:
+        problems.add(where, 1, if_empty)
+    return doc
 
 
 def line_of(node: Any, key: Any = None) -> int:

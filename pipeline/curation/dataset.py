@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 from ..common import yamlfile
-from ..common.files import decode_utf8, read_input
+from ..common.files import read_input
 from ..common.paths import Layout
 from ..common.problems import Problems, StageFailed
 from ..registry.values import text_problem
@@ -91,12 +91,9 @@ def check_dataset(doc, problems: Problems) -> dict | None:
 def load_dataset(layout: Layout, problems: Problems) -> dict | None:
     path = layout.schemas / "dataset.yaml"
     data = read_input(path, "registry", layout, problems)
-    text = None if data is None else decode_utf8(data, WHERE, "registry", problems)
-    before = len(problems)
-    doc = None if text is None else yamlfile.parse_into(text, WHERE, problems)
+    doc = yamlfile.parse_input(data, WHERE, "registry", problems,
+                               "schemas/dataset.yaml is empty; it declares name, title, version, ...")
     if doc is None:
-        if text is not None and len(problems) == before:
-            problems.add(WHERE, 1, "schemas/dataset.yaml is empty; it declares name, title, version, ...")
         return None
     return check_dataset(doc, problems)
 

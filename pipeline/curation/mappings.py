@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common import yamlfile
-from ..common.files import decode_utf8
 from ..common.paths import Layout
 from ..common.problems import Problems
 from ..registry.model import Registry, Table
@@ -281,11 +280,8 @@ def verify_mapping(path: Path, data: bytes, reg: Registry, sources: dict[str, So
                    problems: Problems) -> Verified:
     """What the mapping at `path`, whose bytes are `data`, states; its problems go to `problems`."""
     where = layout.rel(path)
-    text = decode_utf8(data, where, "mapping", problems)
-    before = len(problems)
-    doc = None if text is None else yamlfile.parse_into(text, where, problems)
+    doc = yamlfile.parse_input(data, where, "mapping", problems,
+                               f"the mapping is empty; start it with `source_id: {path.stem}`")
     if doc is None:
-        if text is not None and len(problems) == before:
-            problems.add(where, 1, f"the mapping is empty; start it with `source_id: {path.stem}`")
         return Verified(file=where)
     return _Mapping(where, reg, sources, known, problems).verify(doc, path.stem)

@@ -82,12 +82,9 @@ def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Regis
     """The sidecar's values (with the text's length in code points and lines), or None.
     `released` is the release date (YYYY-MM-DD): no source can be published after it."""
     where = layout.rel(sidecar)
-    text = decode_utf8(data, where, "sidecar", problems)
-    before = len(problems)
-    doc = None if text is None else yamlfile.parse_into(text, where, problems)
+    doc = yamlfile.parse_input(data, where, "sidecar", problems,
+                               "the sidecar is empty; write source_id, seed_file, sha256, lang, title, ...")
     if doc is None:
-        if text is not None and len(problems) == before:
-            problems.add(where, 1, "the sidecar is empty; write source_id, seed_file, sha256, lang, title, ...")
         return None
     if not isinstance(doc, dict):
         problems.add(where, yamlfile.line_of(doc), "a source sidecar must be a mapping of keys "

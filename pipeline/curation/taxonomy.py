@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..common import yamlfile
-from ..common.files import decode_utf8, read_input
+from ..common.files import read_input
 from ..common.paths import Layout
 from ..common.problems import Problems
 from ..registry.model import Registry, Table
@@ -58,12 +58,9 @@ def load_taxonomy(table: Table, reg: Registry, reference: dict[str, str], layout
     where = layout.rel(path)
     entries: dict[str, Entry] = {}
     data = read_input(path, "taxonomy", layout, problems, inside=layout.taxonomy)
-    text = None if data is None else decode_utf8(data, where, "taxonomy", problems)
-    before = len(problems)
-    doc = None if text is None else yamlfile.parse_into(text, where, problems)
+    doc = yamlfile.parse_input(data, where, "taxonomy", problems,
+                               f"the taxonomy is empty; list the {table.name} as entries ('- {table.primary_key[0]}: ...')")
     if doc is None:
-        if text is not None and len(problems) == before:
-            problems.add(where, 1, f"the taxonomy is empty; list the {table.name} as entries ('- {table.primary_key[0]}: ...')")
         return entries
     if not isinstance(doc, list):
         problems.add(where, yamlfile.line_of(doc), "a taxonomy file must be a list of entries (lines starting with '- ')")

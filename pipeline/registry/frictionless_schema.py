@@ -1,7 +1,7 @@
 """The Frictionless Data Package (v2) of the release, rendered from the registry."""
 from __future__ import annotations
 
-from .model import Field, Registry, Table
+from .model import Field, Registry
 
 URI_FIELDS = ("esco_uri", "url")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ..common import yamlfile
-from ..common.files import decode_utf8, read_input
+from ..common.files import read_input
 from ..common.paths import Layout
 from ..common.problems import Problems, StageFailed
 from . import patterns
@@ -564,8 +564,7 @@ def load_registry(layout: Layout, problems: Problems) -> Registry | None:
         path = layout.schemas / name
         where = layout.rel(path)
         data = read_input(path, "registry", layout, problems)
-        text = None if data is None else decode_utf8(data, where, "registry", problems)
-        docs[name] = None if text is None else yamlfile.parse_into(text, where, problems)
+        docs[name] = yamlfile.parse_input(data, where, "registry", problems)
         digest.update(data or b"")
     if problems:
         return None
