@@ -153,10 +153,13 @@ def _check_counts(expected: dict, observed: dict, problems: Problems, tables: se
 def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = None) -> Checked:
     """Load, verify, normalize and validate; StageFailed carries every problem found on the way."""
     inside = layout.written_inside(layout.cache)
-    if inside is not None:  # PIPELINE_CACHE set to a folder people write
+    if inside is None and layout.cache.resolve().is_relative_to(layout.output.resolve()):
+        inside = layout.output  # replaced whole by every build
+    if inside is not None:  # PIPELINE_CACHE set to a folder people write, or to the release
         problems = Problems()
-        problems.add(str(layout.cache), 1, f"PIPELINE_CACHE points inside {inside.name}/, which the pipeline never "
-                     "writes; point it at a folder of its own (or unset it to use .cache/)")
+        problems.add(str(layout.cache), 1, f"PIPELINE_CACHE points inside {inside.name}/, where a cache cannot live "
+                     "(people's inputs and the code are never written; the release is replaced whole); point it "
+                     "at a folder of its own (or unset it to use .cache/)")
         raise StageFailed(problems)
     cache = cache or Cache(layout)
     try:

@@ -149,8 +149,17 @@ def test_a_cache_pointed_into_the_inputs_is_refused_and_nothing_is_written_there
     monkeypatch.setenv("PIPELINE_CACHE", str(repo / "raw" / "cache"))
     result = run(repo, "check")
     assert result.code == 1
-    assert f"{repo / 'raw' / 'cache'}:1: PIPELINE_CACHE points inside raw/, which the pipeline never writes" in result.stderr
+    assert f"{repo / 'raw' / 'cache'}:1: PIPELINE_CACHE points inside raw/, where a cache cannot live" in result.stderr
     assert sorted(p.relative_to(repo).as_posix() for p in (repo / "raw").rglob("*")) == before
+
+
+def test_a_cache_pointed_into_the_release_is_refused(tmp_path, monkeypatch):
+    repo = copy_repo(tmp_path / "repo")
+    before = digest(repo / "output")
+    monkeypatch.setenv("PIPELINE_CACHE", str(repo / "output" / "cache"))
+    result = run(repo, "check")
+    assert result.code == 1 and "PIPELINE_CACHE points inside output/, where a cache cannot live" in result.stderr
+    assert digest(repo / "output") == before
 
 
 def test_a_shared_cache_folder_keeps_files_that_are_not_the_caches_own(tmp_path, monkeypatch):
