@@ -265,7 +265,7 @@ def build(layout: Layout, target) -> Checked:
     from .release.write import write_release
     from .validation import gate
     from .transform.evidence import derive
-    from .validation.tables import foreign_key_problems
+    from .validation.tables import artefact_problems, foreign_key_problems
 
     stamp = fingerprint.compute(layout)
     with gate.start() as release_gate:  # imports Great Expectations in a worker while we check
@@ -288,6 +288,7 @@ def build(layout: Layout, target) -> Checked:
         with stage("counts and foreign keys"):
             _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
             foreign_key_problems(checked.registry, tables, problems)
+            artefact_problems(checked.registry, tables, checked.sources, problems)
         _stop_if(problems)
         # One copy of the final tables, mapped by the gate and the writers alike.
         with stage("working copy"):

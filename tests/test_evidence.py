@@ -117,14 +117,10 @@ def test_every_canonical_duty_and_skill_has_a_definition():
 # must carry there. A link changed without a new review fails here.
 REVIEWED_ESCO = {
     "communication": "communication", "active_listening": "listen actively", "empathy": "relate empathetically",
-    "patience": "exercise patience", "problem_solving": "solve problems", "analytical_skills": "think analytically",
-    "critical_thinking": "think critically", "quick_thinking": "think quickly", "decision_making": "make decisions",
-    "customer_service_skills": "ensure client orientation", "persuasive_speaking": "present arguments persuasively",
+    "quick_thinking": "think quickly", "customer_service_skills": "ensure client orientation", "persuasive_speaking": "present arguments persuasively",
     "conflict_resolution": "manage difficult clients", "adaptability": "adapt to change",
-    "self_control": "exercise self-control", "resilience": "cope with stress", "responsibility": "assume responsibility",
-    "leadership": "lead others", "attention_to_detail": "attend to detail", "time_management": "manage time",
-    "multitasking": "perform multiple tasks at the same time", "organisation": "organise information, objects and resources",
-    "teamwork": "work in teams", "independence": "work independently", "willingness_to_learn": "demonstrate willingness to learn",
+    "responsibility": "assume responsibility",
+    "leadership": "lead others", "attention_to_detail": "attend to detail", "teamwork": "work in teams", "independence": "work independently", "willingness_to_learn": "demonstrate willingness to learn",
     "positive_attitude": "approach challenges positively", "motivation": "show determination",
     "product_knowledge": "product comprehension", "computer_literacy": "have computer literacy",
     "crm_software": "use customer relationship management software", "pos_systems": "operate cash register",

@@ -59,7 +59,8 @@ def out(tmp_path_factory) -> Path:
     (repo / f"raw/sources/{SID}.yaml").write_text(
         f"source_id: {SID}\nseed_file: shared/seeds/999_0000000000000000.txt\n"
         f"sha256: {hashlib.sha256(raw).hexdigest()}\nlang: ru\ntitle: Служба поддержки 🎧 клиентов\n"
-        "title_en: Customer support 🎧 service\npublisher: null\npublished: null\nurl: null\n"
+        "title_basis: stated\ntitle_en: Customer support 🎧 service\npublisher: null\npublished: null\nurl: null\n"
+        "translation: none\norigin_note: A test text written for this test; it was published nowhere.\n"
         "description_en: A test source with awkward but valid text.\nlicence: Test text.\n", encoding="utf-8")
     (repo / f"raw/mappings/{SID}.yaml").write_text(MAPPING.format(sid=SID), encoding="utf-8")
     counted = run(repo, "counts")

@@ -66,3 +66,39 @@ def foreign_key_problems(reg: Registry, tables: dict[str, pa.Table], problems: P
             missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known)))
             for value in pc.unique(pc.filter(values, missing)).to_pylist()[:20]:
                 problems.add("schemas/tables.yaml", table.line, f"{name}.{fk.field} {value!r} has no row in {fk.table}")
+
+
+def artefact_problems(reg: Registry, tables: dict[str, pa.Table], sources: dict, problems: Problems) -> None:
+    """A wording flagged as a translation artefact is flagged wherever it words the same concept
+    (else it would still be published as a label of it), and a source whose translation is inferred
+    from artefacts has at least one flagged row."""
+    flagged_by_source: dict[str, int] = {}
+    wordings: dict[tuple, dict[bool, list]] = {}
+    for table in reg.fact_tables():
+        data = tables[table.name]
+        if "artefact" not in data.column_names:
+            continue
+        concept = table.evidence_of
+        cols = {c: data.column(c).to_pylist() for c in
+                {"source_id", "artefact", "text", "lang", "line", table.primary_key[0]} | ({concept} if concept else set())}
+        for i, source_id in enumerate(cols["source_id"]):
+            flagged = cols["artefact"][i] is not None
+            flagged_by_source[source_id] = flagged_by_source.get(source_id, 0) + flagged
+            if concept:
+                key = (table.name, cols[concept][i], cols["lang"][i], cols["text"][i])
+                wordings.setdefault(key, {True: [], False: []})[flagged].append(
+                    (source_id, cols["line"][i], cols[table.primary_key[0]][i], cols["artefact"][i]))
+    for (table, concept, _, text), rows in wordings.items():
+        if rows[True] and rows[False]:
+            kind = rows[True][0][3]
+            for source_id, line, row_id, _ in rows[False]:
+                problems.add(f"raw/mappings/{source_id}.yaml", 1,
+                             f"the {table} record quoting {text!r} (source line {line}, row {row_id}) words {concept} as "
+                             f"row {rows[True][0][2]} does, which is flagged as a translation artefact ({kind}); flag this "
+                             f"one too (artefact: {kind}, with a note), or take the flag off the other")
+    for source_id, source in sources.items():
+        if source.meta.get("translation_basis") == "inferred_from_artefacts" and not flagged_by_source.get(source_id):
+            problems.add(source.sidecar_path, source.line_of_key("translation_basis"),
+                         "translation_basis is inferred_from_artefacts, but no row of the source's mapping is flagged "
+                         "as a translation artefact; flag the rows that show it (artefact: mistranslation, calque, "
+                         "untranslated or garbled, with a note), or say inferred_from_text and name the lines in origin_note")

@@ -46,14 +46,27 @@ def fields_list(row: dict, fields: dict, skip: set[str]) -> str:
     return f'<dl class="meta">{"".join(items)}</dl>' if items else ""
 
 
+TRANSLATION_WORDS = {"machine": "machine translation", "human": "human translation", "none": "no translation (originals)",
+                     "unknown": "a translation of unknown kind"}
+
+
+def translation_words(kinds: str | None) -> str:
+    """'machine translation and a translation of unknown kind' for 'machine, unknown'."""
+    words = [TRANSLATION_WORDS.get(k, k) for k in (kinds or "").split(", ") if k]
+    return " and ".join(words) if words else "unknown means"
+
+
 def summary(evidence: Evidence, kind: str, ident: str, fields: dict, heading: str = "Evidence") -> str:
     row = evidence.summary_row(kind, ident)
     if row is None:
         return f'<h2>{esc(heading)}</h2><p class="hint">No source of this release states it.</p>'
-    head = (f'<p><strong>{row["source_count"]:,}</strong> of the {row["sources_in_sample"]:,} sources in the sample '
-            f'state it, in <strong>{row["language_count"]:,}</strong> language(s), in '
+    head = (f'<p><strong>{row["origin_count"]:,}</strong> of the {row["origins_in_sample"]:,} independent origins in '
+            f'the sample state it (originals in {esc(row["original_languages"] or "")}), through '
+            f'<strong>{row["source_count"]:,}</strong> of the {row["sources_in_sample"]:,} sources, published in '
+            f'{esc(row["languages"] or "")} by {esc(translation_words(row["translation_kinds"]))}, in '
             f'<strong>{row["mention_count"]:,}</strong> mention(s) (restatements excluded).</p>')
-    said = {"sources_in_sample", "source_count", "language_count", "mention_count"}
+    said = {"sources_in_sample", "source_count", "language_count", "mention_count", "origin_count", "origins_in_sample",
+            "original_languages", "languages", "translation_kinds"}
     return f'<h2>{esc(heading)}</h2>{head}{fields_list(row, fields, HIDDEN | said)}'
 
 
@@ -63,10 +76,12 @@ def by_role(evidence: Evidence, catalogue: Catalogue, kind: str, ident: str, roo
         return ""
     rows.sort(key=lambda r: (-r["source_count"], -r["mention_count"], r["role_id"]))
     body = "".join(f'<tr><td><a href="{href(root + catalogue.page(ROLE_KIND, r["role_id"]))}">'
-                   f'{esc(catalogue.label(ROLE_KIND, r["role_id"]))}</a></td><td class="num">{r["source_count"]:,}</td>'
+                   f'{esc(catalogue.label(ROLE_KIND, r["role_id"]))}</a></td><td class="num">{r["origin_count"]:,}</td>'
+                   f'<td class="num">{r["source_count"]:,}</td><td class="langs">{esc(r["original_languages"] or "")}</td>'
                    f'<td class="langs">{esc(r["languages"] or "")}</td><td class="num">{r["mention_count"]:,}</td>'
                    f'<td class="num">{r["restatement_count"]:,}</td></tr>' for r in rows)
-    return ('<h2>By role</h2><table class="profile"><thead><tr><th>role</th><th class="num">sources</th><th>languages</th>'
+    return ('<h2>By role</h2><table class="profile"><thead><tr><th>role</th><th class="num">origins</th>'
+            '<th class="num">sources</th><th>original languages</th><th>published languages</th>'
             f'<th class="num">mentions</th><th class="num">restatements</th></tr></thead><tbody>{body}</tbody></table>')
 
 

@@ -43,21 +43,26 @@ def _ladder(tables: dict[str, pa.Table]) -> str:
 
 def _most_shared(tables: dict[str, pa.Table], catalogue: Catalogue) -> str:
     data = tables[SUMMARY]
-    out = ['<h2 id="shared">Most widely stated duties and skills</h2><p class="hint">Ranked by the number of sources '
-           'that state them, then by mentions (restatements excluded); the counts are out of this small sample of '
-           'sources, not of the job market.</p><div class="pair">']
+    out = ['<h2 id="shared">Most widely stated duties and skills</h2><p class="hint">Ranked by the number of '
+           'independent origins that state them, then by sources and mentions (restatements excluded). The sources '
+           'are translations of English pages: two texts derived from one original are one origin, and the published '
+           'languages say where a text appeared, not that employers there described the job independently. The '
+           'counts are out of this small sample, not of the job market.</p><div class="pair">']
     for kind in SHARED_KINDS:
         if kind not in catalogue.kinds:
             continue
         rows = data.filter(pc.equal(data.column("concept_type"), kind)).to_pylist()
-        rows.sort(key=lambda r: (-r["source_count"], -r["mention_count"], r["concept_id"]))
+        rows.sort(key=lambda r: (-r["origin_count"], -r["source_count"], -r["mention_count"], r["concept_id"]))
         body = "".join(f'<tr><td><a href="{href(catalogue.page(kind, r["concept_id"]))}">'
                        f'{esc(catalogue.label(kind, r["concept_id"]))}</a></td>'
+                       f'<td class="num">{r["origin_count"]:,} of {r["origins_in_sample"]:,}</td>'
                        f'<td class="num">{r["source_count"]:,} of {r["sources_in_sample"]:,}</td>'
-                       f'<td class="langs">{esc(r["languages"] or "")}</td><td class="num">{r["mention_count"]:,}</td></tr>'
+                       f'<td class="langs">{esc(r["original_languages"] or "")} → {esc(r["languages"] or "")}</td>'
+                       f'<td class="num">{r["mention_count"]:,}</td></tr>'
                        for r in rows[:SHARED_SHOWN])
         out.append(f'<div class="card"><h3>{esc(catalogue.kinds[kind].title)}</h3><table><thead><tr><th>concept</th>'
-                   '<th class="num">sources</th><th>languages</th><th class="num">mentions</th></tr></thead>'
+                   '<th class="num">origins</th><th class="num">sources</th><th>original → published languages</th>'
+                   '<th class="num">mentions</th></tr></thead>'
                    f'<tbody>{body}</tbody></table><p><a href="concepts/index.html#{esc(kind)}">All '
                    f'{len(rows):,} stated</a></p></div>')
     out.append("</div>")
