@@ -87,9 +87,13 @@ def test_the_sources_of_every_wording_are_the_rows_that_use_it(release, facts):
     labels = _csv("attested_labels", release).set_index("label_id")
     links = _csv("attested_label_sources", release)
     rows = pd.concat([facts[name].rename(columns={column: "concept_id"}).assign(concept_type=kind)
-                      [["concept_type", "concept_id", "lang", "text", "source_id", "restates"]]
+                      [["concept_type", "concept_id", "lang", "text", "source_id", "restates", "artefact"]]
                       for name, (column, kind) in concept_columns(REG).items()])
-    rows = rows.merge(labels.reset_index()[["label_id", "concept_type", "concept_id", "lang", "text"]],
+    # A wording flagged as a translation artefact is never a label: it is listed apart.
+    artefacts = _csv("translation_artefacts", release)
+    flagged = rows[rows["artefact"].notna()]
+    assert len(flagged) == len(artefacts) and set(flagged["text"]) == set(artefacts["text"])
+    rows = rows[rows["artefact"].isna()].merge(labels.reset_index()[["label_id", "concept_type", "concept_id", "lang", "text"]],
                       on=["concept_type", "concept_id", "lang", "text"], how="left")
     assert rows["label_id"].notna().all(), "a fact row's wording is missing from attested_labels"
     counted = (rows.assign(first=rows["restates"].isna(), again=rows["restates"].notna())

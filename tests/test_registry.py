@@ -196,7 +196,8 @@ def test_every_rule_is_judged_alike_on_a_record_in_pandera_and_in_sqlite(name):
         probes = {"amount_min": [None, 1.0, 2.0, 7.0], "amount_max": [None, 1.0, 2.0], "open_bound": [None, "upper", "lower"],
                   "statistic": [None, "range", "mean"], "char_start": [0, 1, 2], "char_end": [1, 2],
                   "start_year": [None, 2018, 2028], "end_year": [None, 2018, 2028], "change_pct": [None, -2.0, 3.0],
-                  "quote": ["from 1 to 2018 dollars, 2% of 2028"]}
+                  "quote": ["from 1 to 2018 dollars, 2% of 2028"], "translation": ["machine", "human", "unknown"],
+                  "translation_basis": [None, "stated"]}
         import itertools
 
         sample = {"integer": 2000, "number": 1.0, "string": "x", "date": "2020-01-01", "boolean": True}

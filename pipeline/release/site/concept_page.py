@@ -46,16 +46,6 @@ def fields_list(row: dict, fields: dict, skip: set[str]) -> str:
     return f'<dl class="meta">{"".join(items)}</dl>' if items else ""
 
 
-TRANSLATION_WORDS = {"machine": "machine translation", "human": "human translation", "none": "no translation (originals)",
-                     "unknown": "a translation of unknown kind"}
-
-
-def translation_words(kinds: str | None) -> str:
-    """'machine translation and a translation of unknown kind' for 'machine, unknown'."""
-    words = [TRANSLATION_WORDS.get(k, k) for k in (kinds or "").split(", ") if k]
-    return " and ".join(words) if words else "unknown means"
-
-
 def summary(evidence: Evidence, kind: str, ident: str, fields: dict, heading: str = "Evidence") -> str:
     row = evidence.summary_row(kind, ident)
     if row is None:
@@ -63,7 +53,7 @@ def summary(evidence: Evidence, kind: str, ident: str, fields: dict, heading: st
     head = (f'<p><strong>{row["origin_count"]:,}</strong> of the {row["origins_in_sample"]:,} independent origins in '
             f'the sample state it (originals in {esc(row["original_languages"] or "")}), through '
             f'<strong>{row["source_count"]:,}</strong> of the {row["sources_in_sample"]:,} sources, published in '
-            f'{esc(row["languages"] or "")} by {esc(translation_words(row["translation_kinds"]))}, in '
+            f'{esc(row["languages"] or "")} (translation: {esc(row["translation_kinds"] or "")}), in '
             f'<strong>{row["mention_count"]:,}</strong> mention(s) (restatements excluded).</p>')
     said = {"sources_in_sample", "source_count", "language_count", "mention_count", "origin_count", "origins_in_sample",
             "original_languages", "languages", "translation_kinds"}

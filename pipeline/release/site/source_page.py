@@ -39,8 +39,28 @@ def _meta(source_row: dict, fields: dict, columns: list[str]) -> str:
         items.append(f'<dt title="{esc(fields[column].description)}">{esc(column)}</dt><dd>{text}</dd>')
     about = "".join(f'<p class="{cls}">{esc(source_row[c])}</p>' for c, cls in (("title_en", "title-en"), ("description_en", "hint"))
                     if source_row.get(c))
-    return (f'{about}<details class="about"><summary>Origin, licence and checksum</summary>'
+    return (f'{about}{_origin_line(source_row)}<details class="about"><summary>Origin, licence and checksum</summary>'
             f'<dl class="meta">{"".join(items)}</dl></details>')
+
+
+def _link(url, text) -> str:
+    return f'<a href="{esc(url)}" rel="noreferrer">{esc(text)}</a>' if url else esc(text)
+
+
+def _origin_line(row: dict) -> str:
+    """Where the words come from, in one line: the page they were copied from, the original they
+    translate and how; what was not found is said so (origin_note, below, says why)."""
+    copied = (f'Copied from {_link(row["url"], row.get("publisher") or row["url"])}' if row.get("url")
+              else "The page it was copied from was not found")
+    original = row.get("original_lang") or "an unknown language"
+    if row.get("original_url"):
+        original = (f'{_link(row["original_url"], row.get("original_title") or row["original_url"])} '
+                    f'({esc(row.get("original_publisher") or "")}, {esc(original)})')
+    else:
+        original = f"an original in {esc(original)} that was not found"
+    how = row["translation"]  # required by the registry
+    basis = f', {esc(row["translation_basis"]).replace("_", " ")}' if row.get("translation_basis") else ""
+    return f'<p class="origin">{copied}; it translates {original} (translation: {esc(how)}{basis}).</p>'
 
 
 def _legend(facts_tables: FactTables, counts: dict[str, int]) -> str:
