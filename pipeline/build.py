@@ -20,7 +20,8 @@ from .common.paths import Layout
 from .common.problems import Problems, StageFailed
 from .common.timings import stage
 from .curation.dataset import load_dataset
-from .curation.reference import load_reference
+from .curation.crosswalks import check_crosswalks
+from .curation.reference import load_code_lists, load_reference
 from .curation.row_counts import ALL, WHERE as COUNTS, load_expected, totals
 from .curation.sources import Source, load_sources
 from .curation.taxonomy import Entry, known_ids, load_taxonomies
@@ -118,6 +119,8 @@ def _mapping_problems(reg: Registry, sources, taxonomies, partitions: list[Parti
         for table, ids in part.used.items():
             used.setdefault(table, set()).update(ids)
     for table in reg.taxonomy_tables():
+        if table.field(table.primary_key[0]).origin == "computed":  # rows of links (crosswalks), not concepts
+            continue
         for ident, entry in taxonomies.get(table.name, {}).items():
             if ident not in used.get(table.name, set()):
                 problems.add(entry.file, entry.line, f"{table.primary_key[0]} {ident!r} is used by no mapping record; "
@@ -182,6 +185,7 @@ def _check(layout: Layout, compare_counts: bool, cache: Cache) -> Checked:
     # Verify every mapping, normalize its facts into rows, validate them (cached, on both cores).
     partitions, fresh = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache)
     _mapping_problems(reg, sources, taxonomies, partitions, layout, problems)
+    check_crosswalks(taxonomies, load_code_lists(layout, problems, reference), problems)
     _stop_if(problems)
     # The row counts under review.
     small, _ = small_tables(reg, sources, taxonomies)

@@ -74,7 +74,8 @@ def test_bodies_name_the_translation_and_the_concept(release, items):
             skill = skills[row["skill_id"]]
             assert purposes["classifying"]["value"] == f"skill:{row['skill_id']}"
             assert purposes["classifying"]["label"] == skill["label_en"]
-            assert purposes.get("identifying", {}).get("id") == skill["esco_uri"]
+            assert purposes.get("identifying", {}).get("source") == skill["esco_uri"]
+            assert skill["esco_uri"] is None or purposes["identifying"]["type"] == "SpecificResource"
 
 
 def _loader(url, options=None):

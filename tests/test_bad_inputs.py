@@ -426,8 +426,8 @@ def test_a_category_typo_is_reported_at_the_taxonomy_line(repo):
 
 
 def test_an_esco_uri_not_in_the_reference_list_is_refused(repo):
-    n = replace(repo, "raw/taxonomy/skills.yaml", "skill/15d76317-c71a-4fa2-aadc-2ecc34e627b7",
-                "skill/00000000-c71a-4fa2-aadc-2ecc34e627b7")
+    n = replace(repo, "raw/taxonomy/skills.yaml", "skill/a17286c5-238d-4f0b-bc24-29e9121345de",
+                "skill/00000000-238d-4f0b-bc24-29e9121345de")
     fails(repo, "check", rf"raw/taxonomy/skills.yaml:{n}: esco_uri .* is not in raw/reference/")
 
 

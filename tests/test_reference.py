@@ -54,3 +54,23 @@ def test_every_esco_link_of_the_taxonomies_has_its_row():
                 linked.add(entry[key])
     have = {r["id"] for kind in ("occupations", "skills") for r in _rows(ROOT / "raw" / "reference" / f"esco_{kind}.csv")}
     assert linked and linked <= have
+
+
+@needs_shared
+@pytest.mark.parametrize("copied, published, key", [
+    ("isco08_groups.csv", "isco/ISCOGroups_en.csv", "code"),
+    ("onet_soc_2019.csv", "onet/2019_Occupations.csv", "Code"),
+])
+def test_every_isco_and_onet_row_is_a_row_of_the_published_list(copied, published, key):
+    listed = {r[key]: r for r in _rows(SHARED / "reference" / published)}
+    rows = _rows(ROOT / "raw" / "reference" / copied)
+    assert rows and [r for r in rows if listed.get(r[key]) != r] == []
+
+
+def test_every_crosswalk_target_has_its_row_in_the_reference_lists():
+    have = {r["id"] for kind in ("occupations", "skills") for r in _rows(ROOT / "raw" / "reference" / f"esco_{kind}.csv")}
+    have |= {r["code"] for r in _rows(ROOT / "raw" / "reference" / "isco08_groups.csv")}
+    have |= {r["Code"] for r in _rows(ROOT / "raw" / "reference" / "onet_soc_2019.csv")}
+    rows = YAML(typ="safe").load((ROOT / "raw" / "taxonomy" / "crosswalks.yaml").read_text(encoding="utf-8"))
+    targets = {str(r["target_code"]) for r in rows if r.get("target_code")}
+    assert targets and targets <= have

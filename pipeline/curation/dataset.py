@@ -21,7 +21,14 @@ NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
 URL = re.compile(r"https?://[^\s]+\Z")
 ROLES = ("creator", "contributor", "maintainer", "publisher", "curator")
 KEYS = {"name": True, "title": True, "version": True, "date_published": True, "description": True,
-        "homepage": False, "licenses": True, "source_licence_note": True, "contributors": True}
+        "homepage": False, "licenses": True, "source_licence_note": True, "contributors": True,
+        "responsible_ai": False}
+# Croissant's responsible-AI properties (rai:<key>): those that take one text, and those that take a list.
+RAI_TEXT = ("dataCollection", "dataCollectionRawData", "dataReleaseMaintenancePlan", "dataSocialImpact",
+            "dataCollectionMissingData", "dataImputationProtocol", "dataManipulationProtocol", "annotationsPerItem")
+RAI_LIST = ("dataCollectionType", "dataAnnotationProtocol", "dataAnnotationPlatform", "dataAnnotationAnalysis",
+            "machineAnnotationTools", "annotatorDemographics", "dataBiases", "dataLimitations", "dataUseCases",
+            "personalSensitiveInformation", "dataPreprocessingProtocol")
 
 
 class _Check:
@@ -68,6 +75,23 @@ def check_dataset(doc, problems: Problems) -> dict | None:
         c.err(at("date_published"), f"date_published {date!r} is not a date that exists; write YYYY-MM-DD")
     if doc.get("homepage") is not None:
         c.text(doc["homepage"], at("homepage"), "homepage", 2000, URL, "https://...")
+    rai = doc.get("responsible_ai")
+    if rai is not None:
+        if not isinstance(rai, dict):
+            c.err(at("responsible_ai"), "responsible_ai must be a mapping of Croissant RAI properties to text")
+        else:
+            for key, value in rai.items():
+                line = yamlfile.line_of(rai, key)
+                if key not in RAI_TEXT + RAI_LIST:
+                    c.err(line, f"unknown responsible_ai property {key!r}; allowed: {', '.join(RAI_TEXT + RAI_LIST)}")
+                elif key in RAI_LIST:
+                    if not isinstance(value, list) or not value:
+                        c.err(line, f"{key} takes a list of texts ('- ...')")
+                    else:
+                        for i, item in enumerate(value):
+                            c.text(item, yamlfile.item_line(value, i), key, 5000)
+                else:
+                    c.text(value, line, key, 5000)
     for key, parts in (("licenses", ("name", "title", "path")), ("contributors", ("title", "roles"))):
         items = doc[key]
         if not isinstance(items, list) or not items:

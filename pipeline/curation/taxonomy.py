@@ -71,6 +71,8 @@ def load_taxonomy(table: Table, reg: Registry, reference: dict[str, str], layout
         values = check_record(item, table, reg, Known(), where, line, problems, what="a taxonomy entry")
         if values is None or not check_rules(values, table, where, line, problems):
             continue
+        if table.field(key).origin == "computed":  # an id made of the entry's own values (crosswalks)
+            values[key] = ":".join("none" if values.get(c) is None else str(values[c]) for c in table.concept)
         ident = values[key]
         if ident in entries:
             problems.add(where, line, f"duplicate {key} {ident!r} (first at line {entries[ident].line}); merge the two entries")

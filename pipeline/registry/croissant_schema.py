@@ -113,6 +113,8 @@ def croissant(reg: Registry, meta: dict, parquet: dict[str, tuple[str, int]]) ->
         doc["url"] = meta["homepage"]
     if meta.get("date_published"):
         doc["datePublished"] = str(meta["date_published"])
+    for key, value in (meta.get("responsible_ai") or {}).items():  # how it was collected, annotated, kept
+        doc[f"rai:{key}"] = value
     doc["distribution"] = [_file_object(t, parquet[t.name]) for t in reg.tables.values()]
     doc["recordSet"] = [_record_set(t) for t in reg.tables.values()]
     return doc

@@ -10,10 +10,12 @@ order then primary-key order. Each annotation
 - targets the release's copy of the source with two selectors that select the same characters: a
   TextPositionSelector (start and end in Unicode code points, the `char_start`/`char_end` of the row)
   and a TextQuoteSelector (the exact quote with up to PREFIX_CHARS characters of context either
-  side, which re-anchors the quote even where a tool counts positions differently);
+  side, widened until the three match at one place only, which re-anchors the quote even where a
+  tool counts positions differently, as DOM tools counting UTF-16 units do);
 - has bodies naming what the row says: the English translation (purpose describing), the table
   the row belongs to (tagging), the canonical concept with its English label (classifying) and,
-  where the concept is linked to ESCO, the ESCO concept itself (identifying);
+  where the concept is linked to ESCO, a SpecificResource on the ESCO concept (identifying: the
+  model allows a purpose only on a SpecificResource or a TextualBody, never on the concept itself);
 - is identified by a fragment of this document made of the table and the row's primary key.
 
 IRIs are relative (the release has no fixed address): a JSON-LD processor resolves them against
@@ -76,8 +78,21 @@ def _concept_bodies(kind: str, concept: str, labels: dict, esco: dict) -> str:
     bodies = [{"type": "TextualBody", "purpose": "classifying", "format": MEDIA_TYPE, "value": f"{kind}:{concept}",
                "label": labels.get((kind, concept)) or _humanised(concept)}]
     if (kind, concept) in esco:
-        bodies.append({"id": esco[(kind, concept)], "purpose": "identifying"})
+        bodies.append({"type": "SpecificResource", "source": esco[(kind, concept)], "purpose": "identifying"})
     return "".join(", " + _dump(b) for b in bodies)
+
+
+def quote_context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The prefix and suffix of text[start:end]: PREFIX_CHARS either side, doubled until prefix,
+    quote and suffix together occur once in the text (or the context reaches both ends of it)."""
+    size = PREFIX_CHARS
+    while True:
+        prefix, suffix = text[max(0, start - size):start], text[end:end + size]
+        whole = prefix + text[start:end] + suffix
+        first = text.find(whole)
+        if text.find(whole, first + 1) < 0 or (start - size <= 0 and end + size >= len(text)):
+            return prefix, suffix
+        size *= 2
 
 
 def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict):
@@ -113,7 +128,7 @@ def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict):
                 classifying = concept_json[concept] = _concept_bodies(kind, concept, labels, esco)
             source_id, start, end = cols["source_id"][i], cols["char_start"][i], cols["char_end"][i]
             text = texts[source_id]
-            prefix, suffix = text[max(0, start - PREFIX_CHARS):start], text[end:end + PREFIX_CHARS]
+            prefix, suffix = quote_context(text, start, end)
             yield "".join((
                 '{"id": ', _text(annotation_id(table.name, cols[pk][i])),
                 ', "type": "Annotation", "motivation": "classifying", "body": [{"type": "TextualBody", '

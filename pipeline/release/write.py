@@ -33,8 +33,10 @@ from ..registry.frictionless_schema import datapackage
 from ..registry.model import Registry, Table
 from ..registry.sql_schema import create_indexes, create_table, ordered
 from .annotations import write_annotations
+from .dcat import NAME as DCAT_RECORD, dcat_record
 from .datasette import metadata as datasette_metadata, sqlite_extras
 from .site import render_site
+from .skos import jsonld as skos_jsonld, taxonomy_graph, turtle as skos_turtle
 from .workbook import write_workbook
 
 BATCH_ROWS = 100_000
@@ -211,6 +213,11 @@ def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta
         with stage("write annotations"):
             write_annotations(folder / "annotations.jsonld", reg, tables, sources, meta)
             written.file("annotations.jsonld")
+        with stage("write skos"):
+            graph = taxonomy_graph(reg, tables)
+            written.bytes("taxonomy.ttl", skos_turtle(graph))
+            written.bytes("taxonomy.jsonld", skos_jsonld(graph))
+            del graph
         written.bytes(DATASETTE_METADATA, _json(datasette_metadata(reg, meta, meta["name"], tables)))
         for rel, data in copied.items():
             written.bytes(rel, data)
@@ -220,6 +227,8 @@ def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta
                 sums, sizes = job.get()
             written.sums.update(sums)
             written.sizes.update(sizes)
+        # The DCAT record lists every file written so far with its checksum, so it is written last.
+        written.bytes(DCAT_RECORD, dcat_record(meta, dict(written.sums), dict(written.sizes), source_rows))
     except BaseException:
         pool.terminate()  # a failure or Ctrl-C here stops the writers now, not when they finish
         raise

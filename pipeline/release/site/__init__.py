@@ -62,4 +62,4 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
             yield catalogue.page(kind, ident), render_concept(site, catalogue, evidence, reg.fields, kind, ident)
     yield "roles/index.html", render_roles(site, catalogue)
     for role in catalogue.ids(ROLE_KIND):
-        yield catalogue.page(ROLE_KIND, role), render_role(site, catalogue, evidence, reg.fields, role)
+        yield catalogue.page(ROLE_KIND, role), render_role(site, catalogue, evidence, reg.fields, role, tables)

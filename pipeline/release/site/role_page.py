@@ -13,6 +13,7 @@ from .concepts import ROLE_KIND, Catalogue
 from .evidence import Evidence
 from .layout import Site
 from .markup import esc, href
+from .occupation import occupation, script
 
 CLASSIFICATIONS = (
     ("esco_uri", "ESCO occupation", "{}"),
@@ -58,7 +59,7 @@ def _profile(evidence: Evidence, catalogue: Catalogue, role: str, root: str) -> 
     return "".join(out)
 
 
-def render_role(site: Site, catalogue: Catalogue, evidence: Evidence, fields: dict, role: str) -> bytes:
+def render_role(site: Site, catalogue: Catalogue, evidence: Evidence, fields: dict, role: str, tables) -> bytes:
     rel = catalogue.page(ROLE_KIND, role)
     root = root_of(rel)
     row = catalogue.row(ROLE_KIND, role) or {}
@@ -67,5 +68,6 @@ def render_role(site: Site, catalogue: Catalogue, evidence: Evidence, fields: di
     body = (f'<p class="sub"><a href="{href(root + "roles/index.html")}">Roles</a> · <code>{esc(role)}</code></p>'
             f"<h1>{esc(label)}</h1>{definition}{_codes(row, fields)}"
             f"{summary(evidence, ROLE_KIND, role, fields, 'Evidence: the titles that name it')}"
-            f"{_profile(evidence, catalogue, role, root)}{wordings(evidence, ROLE_KIND, role, root)}")
+            f"{_profile(evidence, catalogue, role, root)}{wordings(evidence, ROLE_KIND, role, root)}"
+            f"{script(occupation(role, row, tables, catalogue, evidence, root))}")
     return site.page(rel, label, body, section="roles/index.html")
