@@ -264,7 +264,7 @@ def build(layout: Layout, target) -> Checked:
     """Check, gate, and publish the release at `target` (default output/)."""
     from .release import fingerprint
     from .release.publish import publishing
-    from .release.working import WorkingCopy
+    from .validation.working import WorkingCopy
     from .release.report import render_report
     from .release.write import write_release
     from .validation import gate

@@ -133,26 +133,6 @@ def table_expectations(table: Table, row_count: int | None, shared: frozenset[st
     return out
 
 
-FACT_BATCH = "fact fields"
-
-
-def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
-    """The fact fields of every fact table stacked into one frame, with the table and row id of
-    each row: the provenance columns are validated once across all fact tables. Stacked in Arrow
-    (no copy of the text), then handed to pandas once."""
-    import pyarrow as pa
-
-    from ..transform.frames import arrow_to_frame
-
-    parts = []
-    for t in reg.fact_tables():
-        data = tables[t.name].select(list(reg.fact_fields))
-        data = data.add_column(0, "row_id", tables[t.name].column(t.primary_key[0]))
-        data = data.add_column(0, "table", pa.chunked_array([pa.array([t.name] * len(data), pa.string())]))
-        parts.append(data.cast(pa.schema([f.remove_metadata().with_nullable(True) for f in data.schema])))
-    return arrow_to_frame(pa.concat_tables(parts))
-
-
 def fact_expectations(reg: Registry) -> list:
     fact = reg.fact_tables()[0]
     shared = frozenset(reg.fact_fields)
@@ -161,16 +141,4 @@ def fact_expectations(reg: Registry) -> list:
         out.extend(field_expectations(fact.field(name)))
     for rule in dict.fromkeys(r for r in fact.rules if r.columns <= shared):
         out.extend(rule_expectations(rule))
-    return out
-
-
-def suites(reg: Registry, tables: dict, row_counts: dict[str, int]) -> list[tuple[str, pd.DataFrame, list]]:
-    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow)."""
-    from ..transform.frames import to_frame
-
-    shared = frozenset(reg.fact_fields)
-    out = [(FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg))] if reg.fact_tables() else []
-    for name, table in reg.tables.items():
-        out.append((name, to_frame(table, tables[name]),
-                    table_expectations(table, row_counts.get(name), shared if table.fact else frozenset())))
     return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..common.problems import Problems, StageFailed
 from ..common.processes import die_with_parent
-from ..release.working import WorkingCopy
+from .working import WorkingCopy
 
 
 @dataclass
@@ -105,7 +105,7 @@ def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2
     the batches go to a fork."""
     import great_expectations as gx
 
-    from ..registry.expectations import suites
+    from .suites import suites
 
     if isinstance(tables, WorkingCopy):
         tables = tables.open()

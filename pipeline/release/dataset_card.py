@@ -7,7 +7,7 @@ releases, the CSV copies) is mistaken for data. The licence, languages and size 
 registry's and the dataset metadata's, so the card cannot drift from the release; a test compares
 the README with what this renders.
 
-`.venv/bin/python -m pipeline.registry.dataset_card` rewrites the front matter of README.md in
+`.venv/bin/python -m pipeline.release.dataset_card` rewrites the front matter of README.md in
 place (after a table is added or the row counts change category), leaving the rest untouched.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import yaml
 
 from ..common.paths import Layout
-from .model import Registry
+from ..registry.model import Registry
 
 DATA_FILES = "output/parquet/{table}.parquet"
 # The table `load_dataset(repo)` gives without a name, and the Hub's viewer shows first: every job
@@ -29,7 +29,7 @@ TAGS = ("job-descriptions", "occupations", "customer-service", "multilingual", "
 # The Hub's size categories, by number of rows.
 SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
          (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
-NOTE = "# Hugging Face dataset card, rendered from schemas/: .venv/bin/python -m pipeline.registry.dataset_card"
+NOTE = "# Hugging Face dataset card, rendered from schemas/: .venv/bin/python -m pipeline.release.dataset_card"
 LANGUAGE_FIELD = "lang"
 TRANSLATION_LANGUAGE = "en"  # text_en
 
@@ -89,7 +89,7 @@ def main(layout: Layout | None = None) -> int:
     from ..common.problems import Problems, StageFailed
     from ..curation.dataset import dataset_meta
     from ..curation.row_counts import load_expected, totals
-    from .model import registry
+    from ..registry.model import registry
 
     layout = layout or Layout.default()
     reg, meta, problems = registry(layout), dataset_meta(layout), Problems()
