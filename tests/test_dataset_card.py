@@ -20,7 +20,7 @@ from pipeline.common.paths import Layout
 from pipeline.common.problems import Problems
 from pipeline.curation.dataset import dataset_meta
 from pipeline.curation.row_counts import load_expected, totals
-from pipeline.registry.dataset_card import DEFAULT_TABLE, card, front_matter, size_category, split_front_matter
+from pipeline.release.dataset_card import DEFAULT_TABLE, card, front_matter, size_category, split_front_matter
 from pipeline.registry.model import registry
 
 REG = registry()
@@ -50,7 +50,7 @@ def _expected_counts() -> dict[str, int]:
 def test_the_readme_front_matter_is_what_the_registry_renders():
     front, rest = split_front_matter(README)
     assert front == front_matter(REG, dataset_meta(), _expected_counts()), \
-        "README.md front matter is stale: run `.venv/bin/python -m pipeline.registry.dataset_card`"
+        "README.md front matter is stale: run `.venv/bin/python -m pipeline.release.dataset_card`"
     assert rest.startswith("# "), "on GitHub the README must go on with its title right after the front matter"
 
 
