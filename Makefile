@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check build rebuild counts test browser serve screenshots bench bench-scale release diff clean
+.PHONY: help check build rebuild counts test test-fast lint browser serve screenshots bench bench-scale release diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,8 +31,18 @@ rebuild: $(STAMP) ## build even if no input changed
 counts: $(STAMP) ## after a deliberate change of the data: record the row counts in schemas/row_counts.csv for review
 	@$(PY) -m pipeline counts
 
-test: $(STAMP) browser ## run the test suite (checks the committed release too, and opens the site in Chromium)
+test: $(STAMP) browser lint ## run the test suite (checks the committed release too, and opens the site in Chromium)
 	@$(PY) -m pytest
+
+# The unit tests on small inputs: the registry and its renderings, YAML, quotes, amounts, the layers,
+# the reference lists and the README's snippets. No build, no browser: the loop while changing code.
+FAST_TESTS := tests/test_registry.py tests/test_yaml.py tests/test_quotes.py tests/test_amounts_and_fx.py \
+	tests/test_layers.py tests/test_reference.py tests/test_readme.py
+test-fast: $(STAMP) lint ## the unit tests only (registry, YAML, quotes, rules, amounts, layers): about 15 s
+	@$(PY) -m pytest $(FAST_TESTS)
+
+lint: $(STAMP) ## ruff on the pipeline, the tests, the benchmarks and the tools
+	@$(VENV)/bin/ruff check --quiet pipeline tests benchmarks tools
 
 # The browser tests drive Debian's Chromium (never a browser downloaded from elsewhere) and need
 # fonts with Arabic and Chinese glyphs; installed once, here, when any of them is missing.

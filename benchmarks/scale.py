@@ -104,7 +104,7 @@ def main() -> None:
                 per_row.setdefault(label, {})[n] = seconds / facts
     if len(sizes) > 1:
         small, large = min(sizes), max(sizes)
-        print("\ncost per fact row, N = {:,} over N = {:,} (1.0 = linear):".format(large, small))
+        print(f"\ncost per fact row, N = {large:,} over N = {small:,} (1.0 = linear):")
         for label, by_n in per_row.items():
             print(f"- {label}: {by_n[large] / by_n[small]:.2f}")
 

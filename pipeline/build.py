@@ -19,14 +19,14 @@ from .common.files import decode_utf8, list_inputs, read_input
 from .common.paths import Layout
 from .common.problems import Problems, StageFailed
 from .common.timings import stage
-from .curation.dataset import load_dataset
 from .curation.crosswalks import check_crosswalks
+from .curation.dataset import load_dataset
 from .curation.reference import load_code_lists, load_reference
-from .curation.row_counts import ALL, WHERE as COUNTS, load_expected, totals
+from .curation.row_counts import ALL, load_expected, totals
+from .curation.row_counts import WHERE as COUNTS
 from .curation.sources import Source, load_sources
 from .curation.taxonomy import Entry, known_ids, load_taxonomies
-from .partitions import (CHANGED_DURING_BUILD, Partition, PartitionRows, compute_partitions, partition_rows,
-                         validate_partitions)
+from .partitions import CHANGED_DURING_BUILD, Partition, PartitionRows, compute_partitions, partition_rows, validate_partitions
 from .registry.model import Registry, registry
 
 # Partitions whose rows are converted to Arrow together when the final tables are assembled.
@@ -264,12 +264,12 @@ def build(layout: Layout, target) -> Checked:
     """Check, gate, and publish the release at `target` (default output/)."""
     from .release import fingerprint
     from .release.publish import publishing
-    from .validation.working import WorkingCopy
     from .release.report import render_report
     from .release.write import write_release
-    from .validation import gate
     from .transform.evidence import derive
+    from .validation import gate
     from .validation.tables import artefact_problems, foreign_key_problems
+    from .validation.working import WorkingCopy
 
     stamp = fingerprint.compute(layout)
     with gate.start() as release_gate:  # imports Great Expectations in a worker while we check

@@ -32,9 +32,8 @@ from .common.problems import Problem, Problems
 from .curation.mappings import verify_mapping
 from .curation.records import Known
 from .curation.sources import Source
-from .registry.model import Registry
+from .registry.model import REVIEWS, Registry
 
-REVIEWS = "line_reviews"  # the table of every line's review, a partition like the facts
 CHANGED_DURING_BUILD = ("this mapping changed while the build was running, after it was checked; run the "
                         "build again")
 
@@ -110,14 +109,14 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partit
 def _validate_chunk(results: list[tuple[Partition, PartitionRows]], reg: Registry) -> None:
     """pandera on the rows of a chunk of partitions, one pass per table; each failure goes to
     the partition (and the record) it came from, as one of its problems."""
-    from .transform.frames import rows_to_frame
+    from .transform.frames import arrow_to_frame, rows_to_arrow
     from .validation.tables import key_of, schema_failures
 
     clean = [(p, r) for p, r in results if not p.problems and r.tables]
     for name in sorted({n for _, r in clean for n in r.tables}):
         table = reg.tables[name]
         owners = [(p, r) for p, r in clean if name in r.tables]
-        frame = rows_to_frame(table, [row for _, r in owners for row in r.tables[name]])
+        frame = arrow_to_frame(rows_to_arrow(table, [row for _, r in owners for row in r.tables[name]]))
         failures = schema_failures(table, frame)
         if not failures:
             continue

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import digest, run
 
 RU = "raw/mappings/ru-csr-duties-and-responsibilities.yaml"
@@ -523,7 +522,7 @@ def test_a_hidden_yaml_file_among_the_mappings_is_not_silently_skipped(repo):
 
 def test_a_second_mapping_of_the_same_source_is_refused(repo):
     (repo / "raw/mappings/zz-copy.yaml").write_bytes((repo / RU).read_bytes())
-    fails(repo, "check", rf"raw/mappings/zz-copy.yaml:1: a second mapping of ru-csr-duties-and-responsibilities")
+    fails(repo, "check", r"raw/mappings/zz-copy.yaml:1: a second mapping of ru-csr-duties-and-responsibilities")
 
 
 def test_a_schema_file_linked_from_outside_is_refused(repo, tmp_path):

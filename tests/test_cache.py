@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_repo, digest, run
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

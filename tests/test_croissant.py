@@ -12,8 +12,8 @@ from pathlib import Path
 import mlcroissant as mlc
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT
+
 from pipeline.curation.dataset import dataset_meta
 from pipeline.registry.croissant_schema import croissant
 from pipeline.registry.model import registry

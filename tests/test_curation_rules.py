@@ -59,7 +59,7 @@ def test_merged_concepts_are_gone_and_every_definition_states_its_rule(tables):
     for column, ids in MERGED.items():
         table = "duties" if column == "duty_id" else "skills"
         assert not ids & set(tables[table][column])
-    for table, column, concept in DECISION_RULES:
+    for _, column, concept in DECISION_RULES:
         taxonomy = tables["duties" if column == "duty_id" else "skills"].set_index(column)
         assert "decision rule" in taxonomy.loc[concept, "definition_en"], concept
 
@@ -86,7 +86,7 @@ def test_every_tool_quote_is_the_words_that_name_its_tool(tables):
     # No two tools share one span of words: each quotes its own name.
     for source_id, rows in tools.groupby("source_id"):
         spans = sorted(zip(rows.char_start, rows.char_end, rows.tool_id))
-        for (s1, e1, t1), (s2, e2, t2) in zip(spans, spans[1:]):
+        for (s1, e1, t1), (s2, _, t2) in zip(spans, spans[1:]):
             assert t1 == t2 or s2 >= e1, (source_id, s1, e1, t1, t2)
 
 

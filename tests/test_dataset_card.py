@@ -14,14 +14,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from pipeline.common.paths import Layout
 from pipeline.common.problems import Problems
 from pipeline.curation.dataset import dataset_meta
 from pipeline.curation.row_counts import load_expected, totals
-from pipeline.release.dataset_card import DEFAULT_TABLE, card, front_matter, size_category, split_front_matter
 from pipeline.registry.model import registry
+from pipeline.release.dataset_card import DEFAULT_TABLE, card, front_matter, size_category, split_front_matter
 
 REG = registry()
 README = (ROOT / "README.md").read_text(encoding="utf-8")

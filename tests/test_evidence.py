@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT, digest, run
 from ruamel.yaml import YAML
 
-from conftest import ROOT, digest, run
 from pipeline.registry.model import registry
 from pipeline.transform.evidence import concept_columns
 
@@ -120,11 +120,13 @@ def test_every_canonical_duty_and_skill_has_a_definition():
 # What a reviewer read in the published ESCO list for each link: the preferred label the concept
 # must carry there. A link changed without a new review fails here.
 REVIEWED_ESCO = {
-    "problem_solving": "solve problems", "interpersonal_skills": "establish customer rapport", "active_listening": "listen actively", "empathy": "relate empathetically",
+    "problem_solving": "solve problems", "interpersonal_skills": "establish customer rapport",
+    "active_listening": "listen actively", "empathy": "relate empathetically",
     "quick_thinking": "think quickly", "customer_service_skills": "ensure client orientation", "persuasive_speaking": "present arguments persuasively",
     "conflict_resolution": "manage difficult clients", "adaptability": "adapt to change",
     "responsibility": "assume responsibility",
-    "leadership": "lead others", "attention_to_detail": "attend to detail", "teamwork": "work in teams", "independence": "work independently", "willingness_to_learn": "demonstrate willingness to learn",
+    "leadership": "lead others", "attention_to_detail": "attend to detail", "teamwork": "work in teams",
+    "independence": "work independently", "willingness_to_learn": "demonstrate willingness to learn",
     "positive_attitude": "approach challenges positively", "motivation": "show determination",
     "product_knowledge": "product comprehension", "computer_literacy": "have computer literacy",
     "crm_software": "use customer relationship management software", "pos_systems": "operate cash register",
@@ -160,7 +162,7 @@ def _restating_record(repo: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("change, expected", [
     (lambda n: "restates: 9999", r"restates: no other record of \w+ starts on line 9999"),
-    (lambda n: "restates: {line: %d, quote: nothing like it}" % n, r"restates: no other record of \w+ with the quote 'nothing like it'"),
+    (lambda n: f"restates: {{line: {n}, quote: nothing like it}}", r"restates: no other record of \w+ with the quote 'nothing like it'"),
     (lambda n: "restates: forty", r"restates takes the line the restated record's quote starts on"),
 ])
 def test_a_bad_restatement_is_refused_at_its_line(repo, change, expected):

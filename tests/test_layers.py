@@ -4,7 +4,6 @@ every import statement of every module (at any depth, inside functions too)."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from conftest import ROOT
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import copy_repo, csv_cells_differing_from_parquet, run
 
 SID = "ru-awkward-text"

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_repo, run
 from ruamel.yaml import YAML
-
-from conftest import ROOT, copy_repo, run
 from test_bad_inputs import fails, line_of, replace_line
 
 AR_CSR = "ar-csr-job-description-2022"

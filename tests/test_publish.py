@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_repo, digest, run
+
 from pipeline.release import publish as publish_module
 
 

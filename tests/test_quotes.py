@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT
+
 from pipeline.common.cache import Cache
 from pipeline.common.paths import Layout
 from pipeline.common.problems import Problems

@@ -10,9 +10,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-
 from conftest import ROOT
+from ruamel.yaml import YAML
 
 SHARED = ROOT.parent / "shared"
 needs_shared = pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/ (the published seeds and ESCO lists) is not beside this clone")

@@ -4,10 +4,8 @@ every rendering of its constraints: the curator's check, pandera, the SQLite CHE
 Expectations. The same holds for the cross-field rules."""
 from __future__ import annotations
 
-import math
 import re
 import sqlite3
-import string
 
 import pandas as pd
 import pytest

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import csv_cells_differing_from_parquet
+
 from pipeline.registry.figures import agrees
 from pipeline.registry.model import registry
 

@@ -7,9 +7,9 @@ import hashlib
 import re
 
 import pandas as pd
+from conftest import ROOT, run
 from ruamel.yaml import YAML
 
-from conftest import ROOT, run
 from pipeline.build import per_source_tables
 from pipeline.curation.dataset import dataset_meta
 from pipeline.registry.model import registry

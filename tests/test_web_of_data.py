@@ -11,12 +11,11 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 from pyld import jsonld
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SKOS
-
-from conftest import ROOT
 from test_bad_inputs import fails, replace
 
 SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
@@ -87,11 +86,11 @@ def test_translation_artefacts_are_hidden_labels_only(release, skos):
         folder = "roles" if row.concept_type == "role" else f"concepts/{row.concept_type}"
         concept = _iri(release, f"site/{folder}/{row.concept_id}.html")
         form = Literal(row.text, lang=row.lang)
-        hidden = [l for l in skos.objects(concept, SKOSXL.hiddenLabel) if (l, SKOSXL.literalForm, form) in skos]
-        shown = [l for l in skos.objects(concept, SKOSXL.altLabel) if (l, SKOSXL.literalForm, form) in skos]
+        hidden = [x for x in skos.objects(concept, SKOSXL.hiddenLabel) if (x, SKOSXL.literalForm, form) in skos]
+        shown = [x for x in skos.objects(concept, SKOSXL.altLabel) if (x, SKOSXL.literalForm, form) in skos]
         assert len(hidden) == 1 and not shown, (row.row_id, hidden, shown)
     role = _iri(release, "site/roles/customer_service_representative.html")
-    shown = {str(skos.value(l, SKOSXL.literalForm)) for l in skos.objects(role, SKOSXL.altLabel)}
+    shown = {str(skos.value(x, SKOSXL.literalForm)) for x in skos.objects(role, SKOSXL.altLabel)}
     assert "企业社会责任" not in shown and "客户服务代表" in shown
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest import ROOT
+
 from pipeline.common import yamlfile
 from pipeline.common.yamlfile import YamlProblem, parse
 

@@ -12,11 +12,11 @@ import hashlib
 import os
 import pickle
 import re
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
+from .digests import tree_digest
 from .paths import Layout
 
 _INDEX_NAME = re.compile(r"[0-9a-f]{64}")
@@ -25,12 +25,7 @@ _INDEX_NAME = re.compile(r"[0-9a-f]{64}")
 @cache
 def salt(root: Path) -> str:
     """A digest of what every cached result also depends on: the code, the locked libraries."""
-    digest = hashlib.sha256(f"python {sys.version_info[:3]}\n".encode())
-    files = sorted((root / "pipeline").rglob("*.py"))
-    for path in [*files, root / "requirements.lock"]:
-        if path.is_file():
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(root, ("pipeline",), ("requirements.lock",), suffix=".py")
 
 
 def key(*parts: bytes | str) -> str:

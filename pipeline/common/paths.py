@@ -17,7 +17,7 @@ class Layout:
     root: Path
 
     @classmethod
-    def default(cls) -> "Layout":
+    def default(cls) -> Layout:
         return cls(PACKAGE_ROOT)
 
     @property

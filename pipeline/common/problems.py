@@ -25,7 +25,7 @@ class Problems:
     def add(self, file: str, line: int | None, message: str) -> None:
         self.items.append(Problem(file, line or 1, message))
 
-    def extend(self, other: "Problems") -> None:
+    def extend(self, other: Problems) -> None:
         self.items.extend(other.items)
 
     def __bool__(self) -> bool:

@@ -13,20 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common import yamlfile
+from ..common.hints import hint
 from ..common.paths import Layout
 from ..common.problems import Problems
-from ..registry.model import Registry, Table
+from ..registry.model import RESTATES, Registry, Table
 from ..registry.values import judge
 from .quotes import QuoteError, locate
-from .records import Known, check_defaults, check_record, check_rules, hint
+from .records import Known, check_defaults, check_record, check_rules
 from .sources import Source
 
 TOP_LEVEL = ("source_id", "defaults", "excluded")
 # Keys of a record that place its quote in the text rather than state a fact.
 LOCATORS = ("line", "occurrence")
-# The key of a record that says which earlier record of the same section it states again: the line
-# that record's quote starts on, or {line: n, quote: its quote} where several records start there.
-RESTATES = "restates"
+# RESTATES (registry/model.py) is also the key of a record that says which record of the same section it
+# states again: the line that record's quote starts on, or {line: n, quote: its quote} where several start there.
 
 
 @dataclass

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapidfuzz import process
-
 from ..common import yamlfile
+from ..common.hints import hint
 from ..common.problems import Problems
 from ..registry.model import Field, Registry, Table
 from ..registry.rules import broken_by
 from ..registry.values import judge
-
-
-def hint(word, choices) -> str:
-    """' (did you mean 'x'?)' for the nearest choice, or '' when nothing is near."""
-    if not choices:
-        return ""
-    best = process.extractOne(str(word), list(choices))
-    return f" (did you mean {best[0]!r}?)" if best and best[1] >= 60 else ""
 
 
 @dataclass

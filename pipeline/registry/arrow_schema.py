@@ -3,7 +3,7 @@ values in the field metadata, so a researcher reading the Parquet file with any 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import pyarrow as pa
 
@@ -23,7 +23,7 @@ def arrow_field(f: Field) -> pa.Field:
     return pa.field(f.name, arrow_type(f), nullable=not f.required, metadata=meta)
 
 
-@lru_cache(maxsize=None)
+@cache
 def arrow_schema(table: Table, version: str) -> pa.Schema:
     return pa.schema([arrow_field(f) for f in table.fields],
                      metadata={"table": table.name, "description": table.description,

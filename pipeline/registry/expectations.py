@@ -58,8 +58,12 @@ def _row_condition(conditions: tuple[Condition, ...]):
     parts = []
     for c in conditions:
         col = Column(c.field)
-        parts.append({"null": lambda: col.is_null(), "not_null": lambda: col.is_not_null(),
-                      "eq": lambda: col == c.value, "ne": lambda: col != c.value}[c.op]())
+        if c.op == "null":
+            parts.append(col.is_null())
+        elif c.op == "not_null":
+            parts.append(col.is_not_null())
+        else:
+            parts.append(col == c.value if c.op == "eq" else col != c.value)
     if not parts:
         return None
     condition = parts[0]

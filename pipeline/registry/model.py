@@ -15,6 +15,7 @@ from functools import cached_property
 
 from ..common import yamlfile
 from ..common.files import read_input
+from ..common.hints import hint
 from ..common.paths import Layout
 from ..common.problems import Problems, StageFailed
 from . import patterns
@@ -66,13 +67,13 @@ class Field:
         return self.alias or self.name
 
     @cached_property
-    def text_pattern(self) -> "re.Pattern":
+    def text_pattern(self) -> re.Pattern:
         from .values import text_regex
 
         return re.compile(text_regex(self) or "", re.DOTALL)
 
     @cached_property
-    def user_pattern(self) -> "re.Pattern":
+    def user_pattern(self) -> re.Pattern:
         return re.compile(self.pattern or "")
 
     @cached_property
@@ -193,7 +194,7 @@ class Table:
         return {fk.field: fk.table for fk in self.foreign_keys}
 
     @cached_property
-    def curated_rules(self) -> tuple["Rule", ...]:
+    def curated_rules(self) -> tuple[Rule, ...]:
         """The rules a curated record can be held to on its own (all their fields are curated)."""
         names = {f.name for f in self.curated()}
         return tuple(rule for rule in self.rules if rule.columns <= names)
@@ -240,13 +241,6 @@ class _Reader:
         return value
 
 
-def _hint(word, choices) -> str:
-    from rapidfuzz import process
-
-    best = process.extractOne(str(word), list(choices)) if choices else None
-    return f" (did you mean {best[0]!r}?)" if best and best[1] >= 60 else ""
-
-
 def _parse_field(name: str, spec, line: int, r: _Reader) -> Field | None:
     if not isinstance(spec, dict):
         r.err(line, f"field {name!r} must be a mapping with type and description")
@@ -254,7 +248,7 @@ def _parse_field(name: str, spec, line: int, r: _Reader) -> Field | None:
     ok = True
     for key in spec:
         if key not in FIELD_KEYS:
-            r.err(yamlfile.line_of(spec, key), f"field {name!r}: unknown key {key!r}{_hint(key, FIELD_KEYS)}; "
+            r.err(yamlfile.line_of(spec, key), f"field {name!r}: unknown key {key!r}{hint(key, FIELD_KEYS)}; "
                   f"allowed: {', '.join(FIELD_KEYS)}")
             ok = False
     type_name = spec.get("type")
@@ -287,7 +281,7 @@ def _parse_field(name: str, spec, line: int, r: _Reader) -> Field | None:
     for key, value in cons.items():
         at = yamlfile.line_of(cons, key)
         if key not in CONSTRAINTS:
-            r.err(at, f"field {name!r}: unknown constraint {key!r}{_hint(key, CONSTRAINTS)}; use {', '.join(CONSTRAINTS)}")
+            r.err(at, f"field {name!r}: unknown constraint {key!r}{hint(key, CONSTRAINTS)}; use {', '.join(CONSTRAINTS)}")
             ok = False
         elif key in ("required", "unique") and not isinstance(value, bool):
             r.err(at, f"field {name!r}: {key} must be true or false")
@@ -484,7 +478,7 @@ def _parse_tables(doc, fields: dict[str, Field], r: _Reader) -> tuple[dict[str, 
         missing = [n for n in names if n not in fields]
         if missing:
             r.err(yamlfile.line_of(spec, "fields"), f"table {name!r} uses undefined field(s) "
-                  f"{', '.join(repr(m) + _hint(m, fields) for m in missing)}; define them in schemas/fields.yaml")
+                  f"{', '.join(repr(m) + hint(m, fields) for m in missing)}; define them in schemas/fields.yaml")
             continue
         if len(set(names)) != len(names):
             r.err(yamlfile.line_of(spec, "fields"), f"table {name!r} lists a field twice")
@@ -542,6 +536,7 @@ def _parse_tables(doc, fields: dict[str, Field], r: _Reader) -> tuple[dict[str, 
 
 
 RESTATES = "restates"  # a fact row's pointer to the row of its own table it states again
+REVIEWS = "line_reviews"  # the table of every source line's review (mapped or excluded), a partition like the facts
 
 
 def _with_foreign_keys(tables: dict[str, Table]) -> dict[str, Table]:

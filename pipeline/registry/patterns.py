@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 try:  # Python 3.11+
-    from re import _constants as C, _parser as P
+    from re import _constants as C
+    from re import _parser as P
 except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as P  # type: ignore[no-redef]

@@ -4,10 +4,10 @@ at once, as OWID's etl does. It is computed before pandas or Great Expectations 
 no-op build costs a hash of a few hundred kilobytes."""
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
+from ..common.digests import tree_digest
 from ..common.paths import Layout
 
 INPUTS = ("raw", "schemas", "pipeline")
@@ -16,14 +16,7 @@ STAMP = ".build-inputs"
 
 
 def compute(layout: Layout) -> str:
-    digest = hashlib.sha256(f"python {sys.version_info[:2]}\n".encode())
-    files = [layout.root / name for name in FILES if (layout.root / name).is_file()]
-    for top in INPUTS:
-        files += [p for p in (layout.root / top).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    for path in sorted(files):
-        digest.update(path.relative_to(layout.root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(layout.root, INPUTS, FILES, python=sys.version_info[:2])
 
 
 def is_current(layout: Layout, out: Path) -> bool:

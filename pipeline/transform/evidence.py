@@ -33,6 +33,7 @@ from ..registry.model import Registry
 from .frames import to_arrow
 
 SKILL_IMPORTANCE = "importance"
+CONCEPT_TYPE = "concept_type"
 ARTEFACT = "artefact"
 # The BCP 47 tag for a language nobody could determine (a translation whose original was not found
 # and whose language the text does not show).
@@ -53,14 +54,13 @@ def source_origins(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, tupl
 
 def concept_columns(reg: Registry) -> dict[str, tuple[str, str]]:
     """Fact table -> (the column naming the concept its rows state, the concept_type)."""
-    taxonomy_keys = {t.primary_key[0] for t in reg.taxonomy_tables()}
+    kinds = reg.fields[CONCEPT_TYPE].enum  # the kinds of concept, listed once, in the registry
     out = {}
     for table in reg.fact_tables():
         if table.evidence_of is None:
             continue
         column = table.evidence_of
-        kind = column[:-3] if column in taxonomy_keys and column.endswith("_id") else column
-        out[table.name] = (column, kind)
+        out[table.name] = (column, next(k for k in (column.removesuffix("_id"), column) if k in kinds))
     return out
 
 
@@ -158,7 +158,8 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         evidence_rows.append(row)
     profile_rows = [{"role_id": role, "concept_type": kind, "concept_id": concept,
                      "concept_label_en": labels.get((kind, concept)), "source_count": len(p["sources"]),
-                     **_origin_columns(p["sources"], origins), "language_count": len(p["langs"]), "languages": _joined(p["langs"]), "mention_count": p["mentions"],
+                     **_origin_columns(p["sources"], origins), "language_count": len(p["langs"]),
+                     "languages": _joined(p["langs"]), "mention_count": p["mentions"],
                      "restatement_count": p["restatements"]} for (role, kind, concept), p in profiles.items()]
     label_rows, label_source_rows = [], []
     for (kind, concept, lang, text), w in wordings.items():

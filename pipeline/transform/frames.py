@@ -21,10 +21,8 @@ _PANDAS = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float6
 
 
 def to_arrow(table: Table, rows: list[dict], version: str = "") -> pa.Table:
-    dates = [f.name for f in table.fields if f.type.name == "date"]
-    if dates:
-        rows = [{**r, **{d: None if r.get(d) is None else dt.date.fromisoformat(r[d]) for d in dates}} for r in rows]
-    return pa.Table.from_pylist(rows, schema=arrow_schema(table, version))
+    """Rows as dicts (a small table's entries) to Arrow, through the one converter below."""
+    return rows_to_arrow(table, [tuple(r.get(c) for c in table.columns) for r in rows], version)
 
 
 def to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
@@ -42,17 +40,10 @@ def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
     return pa.table(columns).to_pandas(types_mapper=_PANDAS.get, self_destruct=False)
 
 
-def rows_to_frame(table: Table, rows: list[tuple]) -> pd.DataFrame:
-    """Rows (tuples in column order) straight to a typed frame, for validating a chunk of partitions."""
+def rows_to_arrow(table: Table, rows: list[tuple], version: str = "") -> pa.Table:
+    """Rows (tuples in column order) to Arrow, column by column: the one way a row becomes a table."""
     columns = list(zip(*rows)) if rows else [()] * len(table.fields)
-    data = {f.name: pd.array(list(col), dtype=f.type.pandas) for f, col in zip(table.fields, columns)}
-    return pd.DataFrame(data, columns=table.columns)
-
-
-def rows_to_arrow(table: Table, rows: list[tuple]) -> pa.Table:
-    """Rows (tuples in column order) to Arrow, column by column."""
-    columns = list(zip(*rows)) if rows else [()] * len(table.fields)
-    schema = arrow_schema(table, "")
+    schema = arrow_schema(table, version)
     arrays = []
     for f, col in zip(table.fields, columns):
         values = list(col)

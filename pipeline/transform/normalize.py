@@ -76,9 +76,3 @@ def normalize_facts(reg: Registry, facts: list[Fact], problems: Problems):
         if fact.restates is not None and i in ids and fact.restates in ids:
             ids[i][1]["restates"] = ids[fact.restates][0]
     return rows, origins
-
-
-def sort_key(table: Table):
-    def key(row: dict):
-        return tuple((0, row[k]) if isinstance(row[k], (int, float)) else (1, str(row[k])) for k in table.primary_key)
-    return key

@@ -20,7 +20,7 @@ class WorkingCopy:
         self.folder, self.names = Path(folder), list(names)
 
     @classmethod
-    def save(cls, tables: dict[str, pa.Table], cache_folder: Path) -> "WorkingCopy":
+    def save(cls, tables: dict[str, pa.Table], cache_folder: Path) -> WorkingCopy:
         root = Path(cache_folder) / "build"
         _remove_abandoned(root)
         folder = root / str(os.getpid())

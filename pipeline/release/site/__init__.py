@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from ...curation.sources import Source
-from ...registry.model import Registry
+from ...registry.model import REVIEWS, Registry
 from .assets import assets
 from .concept_page import render_concept
 from .concepts import ROLE_KIND, Catalogue
@@ -31,8 +31,6 @@ from .layout import Site
 from .overview import render_overview
 from .role_page import render_role
 from .source_page import render_source
-
-REVIEWS = "line_reviews"
 
 
 def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, Source],

@@ -1,0 +1,20 @@
+"""One way to hash the files a result depends on: the build stamp (release/fingerprint.py) and the
+verification cache (common/cache.py) both ask "did any of these files change?"."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+
+def tree_digest(root: Path, folders: tuple[str, ...], files: tuple[str, ...], suffix: str = "",
+                python: tuple = sys.version_info[:3]) -> str:
+    """SHA-256 over the Python version and, in path order, the path and content of every file in
+    `folders` (ending in `suffix`, caches left out) and of each of `files` that exists."""
+    digest = hashlib.sha256(f"python {python}\n".encode())
+    paths = [root / name for name in files if (root / name).is_file()]
+    for top in folders:
+        paths += [p for p in (root / top).rglob(f"*{suffix}") if p.is_file() and "__pycache__" not in p.parts]
+    for path in sorted(paths):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
