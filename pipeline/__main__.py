@@ -1,5 +1,7 @@
 """Command line of the pipeline. Problems are printed as `file:line: what is wrong; how to fix it`
-and the exit status is 1; bad input never produces a traceback.
+and the exit status is 1; bad input never produces a traceback. A fault of the machine (a full
+disk, a read-only folder, too many open files, too little memory) is said as such in one line, with
+the path and what to do, and the exit status is 3; anything else unexpected is a defect (2).
 
   check    verify sources, mappings and schemas (fast: no Great Expectations, nothing written)
   build    check, run the release gate, publish output/ all at once (skipped when nothing changed)
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from .common.faults import machine_fault
 from .common.paths import Layout
 from .common.problems import Problems, StageFailed
 
@@ -136,7 +139,11 @@ def main(argv: list[str] | None = None, layout: Layout | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted; output/ is unchanged", file=sys.stderr)
         return 130
-    except Exception as err:  # a defect of the pipeline, not of the input: still no traceback for the curator
+    except Exception as err:  # a fault of the machine, or a defect of the pipeline; never the input's
+        fault = machine_fault(err, layout.cache)
+        if fault is not None:
+            print(f"{args.command}: {fault}. output/ is unchanged.", file=sys.stderr)
+            return 3
         print(f"{args.command}: internal error ({type(err).__name__}: {err}). This is a bug in the pipeline, not in "
               "your input; output/ is unchanged. Please report it with the command you ran "
               "(PIPELINE_TRACEBACK=1 shows the traceback).", file=sys.stderr)

@@ -19,6 +19,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 
+from ..common.faults import MachineFault, killed, machine_fault
 from ..common.problems import Problems, StageFailed
 from ..common.processes import die_with_parent
 from .working import WorkingCopy
@@ -122,7 +123,7 @@ def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2
             try:
                 data = pickle.dumps(_validate(theirs))
             except BaseException as err:  # noqa: BLE001 - reported by the parent
-                data = pickle.dumps(f"{type(err).__name__}: {err}")
+                data = pickle.dumps(machine_fault(err) or f"{type(err).__name__}: {err}")
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
             os._exit(0)
@@ -130,8 +131,13 @@ def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2
         results = _validate(mine)
         with os.fdopen(read_end, "rb") as src:
             data = src.read()
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
+        if not data and os.WIFSIGNALED(status):
+            raise killed(-os.WTERMSIG(status), "the release gate's second validation process") or RuntimeError(
+                f"the second validation process stopped by signal {os.WTERMSIG(status)}")
         other = pickle.loads(data) if data else "the second validation process stopped"
+        if isinstance(other, MachineFault):
+            raise other
         if isinstance(other, str):
             raise RuntimeError(other)
         results.update(other)
@@ -159,8 +165,10 @@ def _serve(conn, parent_end) -> None:
         return
     try:
         conn.send(run_suites(*request))
-    except Exception as err:  # anything GX raises is a gate failure, said in one line
-        conn.send(f"the release gate stopped: {type(err).__name__}: {err}")
+    except Exception as err:  # a fault of the machine is sent as one; anything GX raises is a gate failure
+        copy = request[1]  # the working copy lives in the cache: a file of it gone is the cache deleted underneath
+        cache = copy.folder.parent.parent if isinstance(copy, WorkingCopy) else None
+        conn.send(machine_fault(err, cache) or f"the release gate stopped: {type(err).__name__}: {err}")
 
 
 class Gate:
@@ -191,7 +199,13 @@ class Gate:
         try:
             answer = self._conn.recv()
         except (EOFError, OSError):
+            self._process.join(timeout=10)
+            fault = killed(self._process.exitcode, "the release gate's worker")
+            if fault:
+                raise fault from None
             answer = "the release gate's worker stopped unexpectedly; run the build again"
+        if isinstance(answer, MachineFault):
+            raise answer
         problems = Problems()
         if isinstance(answer, str):
             problems.add("schemas/tables.yaml", 1, answer)

@@ -1,0 +1,121 @@
+"""A fault of the machine is said as one: a full disk, a read-only folder, too many open files, too
+little memory, a worker killed by the kernel, the cache deleted underneath. Each is one line naming
+the cause, the path where there is one, and what to do; it is never blamed on an input (no
+`file:line`), never called a bug, and output/ stays exactly as it was.
+
+The faults are raised where the operating system would raise them (the same OSError with its
+errno, the same MemoryError, the same SIGKILL of a worker), in this process and in the workers it
+forks, since a test machine cannot be made to run out of disk or memory on demand."""
+from __future__ import annotations
+
+import errno
+import os
+import signal
+
+import pytest
+
+from conftest import digest, run
+
+
+def _fails_as_machine_fault(repo, expected: str, *args: str) -> str:
+    before = digest(repo / "output")
+    result = run(repo, *(args or ("build", "--force")))
+    assert result.code == 3, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "a fault of the machine, not of your input" in lines[0] and expected in lines[0], lines[0]
+    assert "bug" not in lines[0] and "internal error" not in lines[0] and "schemas/" not in lines[0]
+    assert digest(repo / "output") == before, "a machine fault changed output/"
+    return lines[0]
+
+
+def test_a_full_disk_while_writing_the_release_is_named_with_its_path(repo, monkeypatch):
+    from pipeline.release import write
+
+    real = write.Written.bytes
+
+    def full(self, rel, data):
+        if rel == "datapackage.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / rel))
+        return real(self, rel, data)
+
+    monkeypatch.setattr(write.Written, "bytes", full)
+    line = _fails_as_machine_fault(repo, "the disk is full at ")
+    assert "datapackage.json" in line and "free space" in line
+
+
+def test_a_read_only_folder_says_where_to_write_instead(repo, monkeypatch):
+    from pipeline.release import write
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(repo / "output"))
+
+    monkeypatch.setattr(write, "write_parquet", read_only)
+    line = _fails_as_machine_fault(repo, "the file system is read-only at ")
+    assert "--out" in line
+
+
+def test_too_many_open_files_says_how_to_raise_the_limit(repo, monkeypatch):
+    from pipeline.release import write
+
+    def no_files(*args, **kwargs):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(write, "write_annotations", no_files)
+    assert "ulimit -n" in _fails_as_machine_fault(repo, "too many files are open")
+
+
+def test_too_little_memory_in_the_release_gate_is_not_blamed_on_the_registry(repo, monkeypatch):
+    from pipeline.validation import gate
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(gate, "run_suites", out_of_memory)  # the gate's worker is forked with it
+    _fails_as_machine_fault(repo, "the machine ran out of memory")
+
+
+def test_a_gate_worker_killed_by_the_kernel_is_said_to_be_short_of_memory(repo, monkeypatch):
+    from pipeline.validation import gate
+
+    def killed_by_the_kernel(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(gate, "run_suites", killed_by_the_kernel)
+    _fails_as_machine_fault(repo, "was killed (signal 9), most likely by the kernel for lack of memory")
+
+
+def test_the_cache_deleted_while_the_build_runs_is_named_as_such(repo, monkeypatch, shared_cache):
+    from pipeline.validation import working
+
+    def gone(self):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(shared_cache / "working" / "titles.arrow"))
+
+    monkeypatch.setattr(working.WorkingCopy, "open", gone)
+    line = _fails_as_machine_fault(repo, "a file of the verification cache disappeared while the command ran")
+    assert str(shared_cache) in line and "run the command again" in line
+
+
+@pytest.mark.parametrize("message, cause", [("database or disk is full", "the disk is full"),
+                                            ("attempt to write a readonly database", "the file system is read-only")])
+def test_sqlite_saying_the_disk_is_full_or_read_only_is_a_machine_fault(repo, monkeypatch, message, cause):
+    import sqlite3
+
+    from pipeline.release import write
+
+    def sqlite_fails(*args, **kwargs):
+        raise sqlite3.OperationalError(message)
+
+    monkeypatch.setattr(write, "write_sqlite", sqlite_fails)  # in the forked writer, as it would fail there
+    _fails_as_machine_fault(repo, cause)
+
+
+def test_a_defect_of_the_pipeline_is_still_called_one(repo, monkeypatch):
+    from pipeline.release import write
+
+    def defect(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(write, "write_annotations", defect)
+    result = run(repo, "build", "--force")
+    assert result.code == 2 and "internal error" in result.stderr and "fault of the machine" not in result.stderr
