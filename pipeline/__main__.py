@@ -34,11 +34,16 @@ def _clean(layout: Layout, target: Path) -> None:
     """Remove what a killed build left behind, unless another build is running right now."""
     from .release.publish import clean_leftovers, locked
 
+    if target.is_symlink():
+        target = target.resolve()  # output/ on another disk: its leftovers are beside the folder it points to
     if target.parent.is_dir():
         with locked(target.parent, wait=False) as held:
             if held:
                 for what in clean_leftovers(target):
-                    print(f"cleaned up after an interrupted build: {what}", file=sys.stderr)
+                    if what.startswith("not "):
+                        print(f"could not clean up after an interrupted build: {what[4:]}", file=sys.stderr)
+                    else:
+                        print(f"cleaned up after an interrupted build: {what}", file=sys.stderr)
 
 
 def _refuse_target(layout: Layout, target: Path) -> None:
@@ -107,6 +112,8 @@ def _diff(layout: Layout, args) -> str:
     return ""
 
 
+# The commands that write the release (and so may find a killed build's leftovers beside it).
+WRITERS = ("build", "release")
 COMMANDS = {"check": _check, "build": _build, "counts": _counts, "release": _release, "diff": _diff}
 
 
@@ -132,7 +139,8 @@ def main(argv: list[str] | None = None, layout: Layout | None = None) -> int:
         target = Path(args.out) if getattr(args, "out", None) else layout.output
         if target != layout.output:
             _refuse_target(layout, target)
-        _clean(layout, target)
+        if args.command in WRITERS:  # check and diff write nothing: a read-only checkout can run them
+            _clean(layout, target)
         done = COMMANDS[args.command](layout, args)
     except StageFailed as failed:
         return _report(failed.problems)

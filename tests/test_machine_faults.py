@@ -13,7 +13,6 @@ import os
 import signal
 
 import pytest
-
 from conftest import digest, run
 
 
@@ -119,3 +118,89 @@ def test_a_defect_of_the_pipeline_is_still_called_one(repo, monkeypatch):
     monkeypatch.setattr(write, "write_annotations", defect)
     result = run(repo, "build", "--force")
     assert result.code == 2 and "internal error" in result.stderr and "fault of the machine" not in result.stderr
+
+
+# --- the real thing, where this machine lets a test mount a small or read-only file system ---------
+
+def _mount(*args: str) -> bool:
+    import subprocess
+
+    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+
+def _umount(path) -> None:
+    import subprocess
+
+    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    if not _mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)):
+        pytest.skip("this machine does not let a test mount a file system")
+    yield disk
+    _umount(disk)
+
+
+def test_publishing_to_a_full_disk_is_said_to_be_a_full_disk_and_leaves_nothing_behind(repo, tiny_disk):
+    from conftest import run_process
+
+    done = run_process(repo, "build", "--force", "--out", str(tiny_disk / "release"))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "a fault of the machine, not of your input: the disk is full" in done.stderr
+    assert "Traceback" not in done.stderr and "bug" not in done.stderr
+    assert [p.name for p in tiny_disk.iterdir() if not p.name.startswith(".build")] == []  # no half release
+
+
+@pytest.fixture
+def read_only_checkout(repo, tmp_path):
+    view = tmp_path / "read-only"
+    view.mkdir()
+    if not (_mount("--bind", str(repo), str(view)) and _mount("-o", "remount,bind,ro", str(view))):
+        _umount(view)
+        pytest.skip("this machine does not let a test mount a read-only view")
+    yield view
+    _umount(view)
+
+
+def test_a_read_only_checkout_can_check_and_build_elsewhere(read_only_checkout, tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PIPELINE_CACHE"}  # the cache falls back to .cache/, read-only
+    checked = subprocess.run([sys.executable, "-m", "pipeline", "check"], cwd=read_only_checkout, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert checked.returncode == 0, checked.stderr
+    out = tmp_path / "release"
+    built = subprocess.run([sys.executable, "-m", "pipeline", "build", "--out", str(out)], cwd=read_only_checkout,
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    sums = dict(line.split("  ")[::-1] for line in (out / "SHA256SUMS").read_text().splitlines())
+    files = digest(out)
+    assert sums and all(files[rel] == sha for rel, sha in sums.items())  # a whole release, as verified
+
+
+def test_a_symlinked_output_stays_a_symlink_and_receives_the_release(repo, tmp_path):
+    elsewhere = tmp_path / "other-disk" / "release"
+    elsewhere.parent.mkdir()
+    (repo / "output").rename(elsewhere)
+    (repo / "output").symlink_to(elsewhere)
+    before = digest(elsewhere)
+    result = run(repo, "build", "--force")
+    assert result.code == 0, result.stderr
+    assert (repo / "output").is_symlink() and (repo / "output").resolve() == elsewhere.resolve()
+    assert digest(elsewhere) == before  # the same inputs, the same release, now rewritten in place
+    assert sorted(p.name for p in elsewhere.parent.iterdir()) == [".build.lock", "release"]
+
+
+def test_a_leftover_that_cannot_be_removed_is_said_so(repo, monkeypatch):
+    from pipeline.release import publish
+
+    leftover = repo / f"{publish.STAGING_PREFIX}123-deadbeef"
+    (leftover / "parquet").mkdir(parents=True)
+    monkeypatch.setattr(publish.shutil, "rmtree", lambda path, onerror=None: None)  # as if every file resisted
+    result = run(repo, "build")
+    assert f"could not clean up after an interrupted build: {leftover.name}" in result.stderr
+    assert "remove it by hand" in result.stderr and "cleaned up after" not in result.stderr

@@ -18,6 +18,7 @@ import fcntl
 import os
 import platform
 import shutil
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,14 +105,34 @@ def clean_leftovers(target: Path) -> list[str]:
         removed.append(f"restored {target.name}/ from {LEGACY_PREVIOUS}")
     for leftover in sorted(parent.glob(STAGING_PREFIX + "*")) + [previous]:
         if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-            removed.append(leftover.name)
+            kept = remove_tree(leftover)
+            removed.append(leftover.name if kept is None else f"not {leftover.name}: {kept}")
     releases = target / "releases"
     if releases.is_dir():
         for partial in releases.glob(".*.tmp"):
-            shutil.rmtree(partial, ignore_errors=True)
-            removed.append(f"releases/{partial.name}")
+            kept = remove_tree(partial)
+            removed.append(f"releases/{partial.name}" if kept is None else f"not releases/{partial.name}: {kept}")
     return removed
+
+
+def remove_tree(path: Path) -> str | None:
+    """Remove a folder the pipeline made, even where a read-only folder inside it stands in the way
+    (it was ours: make it writable and go on); None when it is gone, else why it is still there."""
+    def writable_and_again(function, name, _):
+        try:
+            os.chmod(os.path.dirname(name) or ".", 0o755)
+            if os.path.isdir(name) and not os.path.islink(name):
+                os.chmod(name, 0o755)
+            function(name)
+        except OSError:
+            pass
+    try:
+        shutil.rmtree(path, onerror=writable_and_again)
+    except OSError as err:
+        return f"{err.strerror or err}; remove it by hand (rm -rf {path})"
+    if path.exists() or path.is_symlink():
+        return f"it could not be removed (a read-only folder or file system?); remove it by hand (rm -rf {path})"
+    return None
 
 
 def _link_tree(src: Path, dest: Path) -> None:
@@ -143,8 +164,11 @@ def swap_in(staging: Path, target: Path) -> None:
 def publishing(target: Path):
     """A staging folder for the new release; on leaving without an error it is swapped in for
     `target`, keeping the frozen releases, and the old release is removed. On any error (or a
-    kill) `target` is exactly as it was."""
+    kill) `target` is exactly as it was. A `target` that is a symlink (output/ on another disk)
+    stays one: the release is published into the folder it points to."""
     target = Path(target)
+    if target.is_symlink():
+        target = target.resolve()
     with locked(target.parent):
         clean_leftovers(target)
         staging = target.parent / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -156,7 +180,9 @@ def publishing(target: Path):
             os.chmod(staging, 0o755)
             swap_in(staging, target)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)  # the old release, or a staging folder that failed
+            kept = remove_tree(staging)  # the old release, or a staging folder that failed
+            if kept is not None:
+                print(f"the previous release is left at {staging}: {kept}", file=sys.stderr)
 
 
 def publish(files: dict[str, bytes], target: Path) -> Path:

@@ -8,8 +8,10 @@ removed when the build ends, and the next build removes one a killed build left.
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,7 +27,12 @@ class WorkingCopy:
         _remove_abandoned(root)
         folder = root / str(os.getpid())
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        try:
+            folder.mkdir(parents=True)
+        except OSError as err:  # a read-only checkout's .cache/: the copy is only needed while the build runs
+            if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise
+            folder = Path(tempfile.mkdtemp(prefix="cs-roles-working-"))
         for name, table in tables.items():
             with pa.OSFile(str(folder / f"{name}.arrow"), "wb") as sink:
                 with pa.ipc.new_file(sink, table.schema) as writer:
