@@ -64,13 +64,14 @@ def _check(layout: Layout, args) -> str:
 
 
 def _build(layout: Layout, args) -> str:
-    from .build import build
+    from .build import build, check
 
     target = Path(args.out) if args.out else layout.output
     if not args.force and args.out is None:
         from .release import fingerprint
 
         if fingerprint.is_current(layout, target):
+            check(layout)  # the stamp says nothing changed; the inputs must still pass (a second, cached)
             return "output/ is up to date (no input changed); `make rebuild` forces a build"
     checked = build(layout, target)
     return f"published {layout.rel(target)}\n  rows: " + ", ".join(f"{n} {c}" for n, c in checked.counts.items())

@@ -48,6 +48,7 @@ class Partition:
     counts: dict[str, int] = field(default_factory=dict)
     used: dict[str, list] = field(default_factory=dict)
     fingerprint: str = ""  # of the ids and sources its problems mention, when it has problems
+    quotes: dict[str, int] = field(default_factory=dict)  # fact table -> rows whose quote is raw[char_start:char_end]
 
 
 @dataclass
@@ -85,10 +86,14 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partit
     if verified.source_id in sources:
         source = sources[verified.source_id]
         for name, table_rows in rows.items():
+            found = 0
             for row in table_rows:
-                if source.text[row["char_start"]:row["char_end"]] != row["quote"]:
-                    file, line = origins[name][row[reg.tables[name].primary_key[0]]]
-                    problems.add(file, line, f"{name}: raw[char_start:char_end] != quote")
+                if source.text[row["char_start"]:row["char_end"]] == row["quote"]:
+                    found += 1
+                    continue
+                file, line = origins[name][row[reg.tables[name].primary_key[0]]]
+                problems.add(file, line, f"{name}: raw[char_start:char_end] != quote")
+            part.quotes[name] = found  # shown in the validation report
         reviews = reg.tables[REVIEWS]
         rows[REVIEWS] = [{c: getattr(r, c) for c in reviews.columns} for r in verified.reviews]
         origins[REVIEWS] = {(r.source_id, r.line): (part.file, 1) for r in verified.reviews}
@@ -185,7 +190,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
     todo: list[tuple[Path, bytes, str]] = []
     order: list[str] = []
     paths = []
-    for path in list_inputs(layout.mappings, "*"):
+    for path in list_inputs(layout.mappings, "*", problems, layout):
         if path.name == "README.md":
             continue
         if path.suffix != ".yaml":

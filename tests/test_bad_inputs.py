@@ -531,3 +531,38 @@ def test_a_schema_file_linked_from_outside_is_refused(repo, tmp_path):
     (repo / "schemas/dataset.yaml").unlink()
     os.symlink(outside, repo / "schemas/dataset.yaml")
     fails(repo, "build", r"schemas/dataset.yaml:1: registry resolves to .*, outside \.")
+
+
+# --- input faults that look like something else ---------------------------------------------------
+
+def test_a_quote_in_another_unicode_normalization_form_says_so(repo):
+    import unicodedata
+
+    text = (repo / RU_TEXT).read_text(encoding="utf-8")
+    word = next(w for w in text.split() if unicodedata.normalize("NFD", w) != w)  # e.g. a word with й or ё
+    n = line_of(repo, RU, "- quote: Представитель службы поддержки клиентов")
+    replace(repo, RU, "- quote: Представитель службы поддержки клиентов", f"- quote: {unicodedata.normalize('NFD', word)}")
+    fails(repo, "check", rf"{RU}:{n}: quote not found .*another Unicode normalization form \(the quote is NFD, the source is NFC\)")
+
+
+def test_a_mapping_whose_file_name_is_not_utf8_is_named_with_its_bytes(repo):
+    import os
+
+    os.rename(repo / RU, os.path.join(os.fsencode(repo / "raw/mappings"), b"ru-\xff.yaml"))
+    err = fails(repo, "check", r"raw/mappings/ru-\\xff\.yaml:1: the file name is not UTF-8 \(its bytes: b'ru-\\xff\.yaml'\)")
+    assert "internal error" not in err
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(repo):
+    n = replace_line(repo, RU, "  text_en: Customer service representative", '  text_en: "Customer service representative')
+    fails(repo, "check", rf"{RU}:{n}: malformed YAML: a quoted text opens on this line and is not closed on it")
+
+
+def test_build_never_calls_up_to_date_a_checkout_that_check_refuses(repo, tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_bytes((repo / RU_TEXT).read_bytes())  # the same bytes, so the build stamp cannot tell
+    (repo / RU_TEXT).unlink()
+    (repo / RU_TEXT).symlink_to(outside)
+    assert run(repo, "check").code == 1
+    result = run(repo, "build")
+    assert result.code == 1 and "up to date" not in result.stdout, result.stdout + result.stderr

@@ -120,13 +120,27 @@ def decode_utf8(data: bytes, where: str, kind: str, problems: Problems) -> str |
         return None
 
 
-def list_inputs(folder: Path, pattern: str) -> list[Path]:
-    """Entries of `folder` whose names match `pattern` (fnmatch), sorted by name; none for a missing folder."""
+def list_inputs(folder: Path, pattern: str, problems: Problems | None = None, layout: Layout | None = None) -> list[Path]:
+    """Entries of `folder` whose names match `pattern` (fnmatch), sorted by name; none for a missing
+    folder. A name that is not UTF-8 (a file copied from a system with another encoding) cannot be
+    an id or a path in the release: it is reported to `problems`, with its bytes, and left out."""
     try:
         names = sorted(entry.name for entry in os.scandir(folder))
     except OSError:
         return []
-    return [folder / name for name in fnmatch.filter(names, pattern)]
+    good = []
+    for name in names:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            if problems is not None:
+                shown = os.fsencode(name).decode("utf-8", "backslashreplace")
+                where = layout.rel(folder) if layout else str(folder)
+                problems.add(f"{where}/{shown}", 1, f"the file name is not UTF-8 (its bytes: {os.fsencode(name)!r}); "
+                             "rename it with UTF-8 characters (ids and paths of the release are UTF-8)")
+            continue
+        good.append(name)
+    return [folder / name for name in fnmatch.filter(good, pattern)]
 
 
 def read_inputs(paths: list[Path], kind: str, layout: Layout, problems: Problems, *,

@@ -229,10 +229,19 @@ def parse(text: str) -> Any:
     except YamlProblem:
         raise
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
         what = " ".join(p for p in (err.context, err.problem) if p)
-        raise YamlProblem(mark.line + 1 if mark else 1,
-                          f"malformed YAML: {what}; fix the syntax (indentation, quotes, ':' after keys)") from None
+        if err.context_mark and "quoted scalar" in (err.context or ""):
+            # A quote left open runs on to wherever the parser gives up: the curator needs the line it opens on.
+            gave_up = err.problem_mark.line + 1 if err.problem_mark else None
+            raise YamlProblem(err.context_mark.line + 1, f"malformed YAML: a quoted text opens on this line and is never "
+                              f"closed (the parser ran on to line {gave_up}); close the quote on this line") from None
+        mark = err.problem_mark or err.context_mark
+        stopped = mark.line + 1 if mark else 1
+        opened = _open_quote_before(text, stopped)
+        if opened is not None:  # a quote left open swallows the lines after it, up to the next quote
+            raise YamlProblem(opened, f"malformed YAML: a quoted text opens on this line and is not closed on it (the "
+                              f"parser stopped at line {stopped}: {what}); close the quote on this line") from None
+        raise YamlProblem(stopped, f"malformed YAML: {what}; fix the syntax (indentation, quotes, ':' after keys)") from None
     except YAMLError as err:  # the reader's errors carry a character position, not a mark
         position = getattr(err, "position", None)
         if isinstance(position, int) and _Parser is not yaml.BaseLoader:  # libyaml counts bytes
@@ -250,6 +259,29 @@ def parse(text: str) -> Any:
     finally:
         if composer is not None:
             composer.dispose()
+
+
+QUOTE_REACH = 30  # a quote left open swallows the following lines up to the next quote, rarely more
+_QUOTE_OPENS = re.compile(r"""(?:^|[:\-,\[{]\s)\s*(["'])""")
+
+
+def _open_quote_before(text: str, stopped: int) -> int | None:
+    """The last line up to `stopped` (and at most QUOTE_REACH lines before it) on which a quoted
+    value opens and does not close, if any."""
+    lines = text.split("\n")[:stopped]
+    for number in range(len(lines), max(0, len(lines) - QUOTE_REACH), -1):
+        line = lines[number - 1]
+        match = _QUOTE_OPENS.search(line)
+        if not match:
+            continue
+        quote, rest = match.group(1), line[match.end():]
+        if quote == '"':
+            closed = re.search(r'(?<!\\)(?:\\\\)*"', rest) is not None
+        else:
+            closed = re.search(r"'(?!')", rest.replace("''", "")) is not None
+        if not closed:
+            return number
+    return None
 
 
 def parse_into(text: str, where: str, problems: Problems) -> Any | None:

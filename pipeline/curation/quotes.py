@@ -11,6 +11,7 @@ text at C speed, never a list of every occurrence.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -36,6 +37,25 @@ def _all(text: str, quote: str, start: int = 0, before: int | None = None) -> li
         found.append(at)
         at = text.find(quote, at + 1)
     return found
+
+
+def normalization(text: str, quote: str) -> str | None:
+    """Why a quote that reads like the text is still not found in it: the same letters written in
+    another Unicode normalization form (an accented or Arabic letter composed in one, decomposed in
+    the other), which looks identical on screen."""
+    for form in ("NFC", "NFD", "NFKC"):
+        if unicodedata.normalize(form, quote) in unicodedata.normalize(form, text):
+            quoted = next((f for f in ("NFC", "NFD") if unicodedata.is_normalized(f, quote)), "neither NFC nor NFD")
+            written = next((f for f in ("NFC", "NFD") if unicodedata.is_normalized(f, text)), "a mix of forms")
+            return (f"the quote is the text's words in another Unicode normalization form (the quote is {quoted}, the "
+                    f"source is {written}), which looks the same on screen; copy the words from the source file "
+                    "itself (or convert the quote to the source's form)")
+    return None
+
+
+def _not_found(source: Source, quote: str) -> QuoteError:
+    why = normalization(source.text, quote) or nearest(source, quote)
+    return QuoteError(f"quote not found in {source.raw_path.rsplit('/', 1)[-1]}: {quote!r}; {why}")
 
 
 def nearest(source: Source, quote: str) -> str:
@@ -70,7 +90,7 @@ def locate(source: Source, quote: str, line: int | None = None, occurrence: int 
         if not at_line:
             everywhere = _all(text, quote)
             if not everywhere:
-                raise QuoteError(f"quote not found in {source.raw_path.rsplit('/', 1)[-1]}: {quote!r}; {nearest(source, quote)}")
+                raise _not_found(source, quote)
             lines = sorted({source.line_of(s) for s in everywhere})
             raise QuoteError(f"quote does not start on line {line}; it starts on line(s) {lines}")
         if occurrence is not None:
@@ -86,7 +106,7 @@ def locate(source: Source, quote: str, line: int | None = None, occurrence: int 
         raise QuoteError("occurrence counts on a line: give `line: <n>` with it")
     start = text.find(quote)
     if start < 0:
-        raise QuoteError(f"quote not found in {source.raw_path.rsplit('/', 1)[-1]}: {quote!r}; {nearest(source, quote)}")
+        raise _not_found(source, quote)
     if text.find(quote, start + 1) >= 0:
         lines = [source.line_of(s) for s in _all(text, quote)]
         shown = lines if len(lines) <= 20 else lines[:20] + ["..."]

@@ -184,7 +184,7 @@ def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache
     """Every source in raw/sources, keyed by source_id, in sorted order; `released` is the
     release date of schemas/dataset.yaml, when it could be read."""
     folder = layout.sources
-    names = [p.name for p in list_inputs(folder, "*")]
+    names = [p.name for p in list_inputs(folder, "*", problems, layout)]
     present = set(names)
     stems = [n[:-5] for n in names if n.endswith(".yaml")]
     for name in names:
