@@ -174,7 +174,7 @@ def _chunks(items: list, workers: int) -> list[list]:
 def _on_every_core(work, todo: list, workers: int | None) -> list:
     """`work` over chunks of `todo`, in forked workers (which inherit _CONTEXT) when there is
     enough to share, else in this process; results in the order of `todo`."""
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = workers or os.cpu_count() or 1  # as many workers as the machine has cores
     chunks = _chunks(todo, workers)
     if workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

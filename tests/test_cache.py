@@ -123,6 +123,17 @@ def test_a_build_from_a_cold_cache_publishes_the_bytes_of_one_from_a_warm_cache(
     assert digest(cold) == digest(release)
 
 
+_RECORDING: dict = {}
+
+
+def _recorded_chunk(chunk):
+    """partitions._compute_chunk, noting which process ran it (a module-level function, so the
+    worker pool can send it to its workers)."""
+    with open(_RECORDING["log"], "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return _RECORDING["real"](chunk)
+
+
 def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_finds(tmp_path, monkeypatch):
     repo = tmp_path / "many"
     synthesize(repo, 60)  # 60 mappings: more than one chunk, so worker processes share them
@@ -130,12 +141,22 @@ def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_fin
     rel = broken_file.relative_to(repo).as_posix()
     line, text = _first_quote_line(repo, rel)
     _edit(repo, rel, text, text.replace("quote:", "quote: НЕТ ТАКИХ СЛОВ", 1))
-    outcomes = []
+    from pipeline import partitions
+
+    log = tmp_path / "verified-by"
+    monkeypatch.setitem(_RECORDING, "real", partitions._compute_chunk)
+    monkeypatch.setitem(_RECORDING, "log", log)
+    monkeypatch.setattr(partitions, "_compute_chunk", _recorded_chunk)
+    outcomes, processes = [], []
     for cores in (2, 1):
+        log.write_text("")
         monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / f"cache-{cores}"))
         monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
         outcomes.append(run(repo, "check"))
+        processes.append(set(log.read_text().split()))
     in_workers, in_one = outcomes
+    assert len(processes[0]) == 2 and str(os.getpid()) not in processes[0]  # two worker processes did the work
+    assert processes[1] == {str(os.getpid())}  # and on one core, this process alone
     assert in_workers.code == in_one.code == 1
     assert in_workers.stderr == in_one.stderr
     problems = [line for line in in_workers.stderr.splitlines() if line.startswith("raw/")]

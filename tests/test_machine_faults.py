@@ -204,3 +204,24 @@ def test_a_leftover_that_cannot_be_removed_is_said_so(repo, monkeypatch):
     result = run(repo, "build")
     assert f"could not clean up after an interrupted build: {leftover.name}" in result.stderr
     assert "remove it by hand" in result.stderr and "cleaned up after" not in result.stderr
+
+
+def test_a_source_text_changed_while_the_build_runs_is_reported_never_published_torn(repo, monkeypatch):
+    from pipeline.release import write
+
+    real = write.write_parquet
+    text = repo / "raw/sources/ru-csr-duties-and-responsibilities.txt"
+
+    def meanwhile_an_editor_saves(*args, **kwargs):  # after the texts were verified, before they are copied
+        text.write_bytes(text.read_bytes() + b"\nedited\n")
+        monkeypatch.setattr(write, "write_parquet", real)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(write, "write_parquet", meanwhile_an_editor_saves)
+    from pipeline.curation import sources
+
+    monkeypatch.setattr(sources.Source, "text", property(sources.Source.text.func))  # read when used, as in a cold build
+    before = digest(repo / "output")
+    result = run(repo, "build", "--force")
+    assert result.code == 1 and "raw/sources/ru-csr-duties-and-responsibilities.txt:1: the text changed while" in result.stderr
+    assert digest(repo / "output") == before

@@ -100,21 +100,37 @@ def test_publishing_killed_at_random_moments_never_leaves_an_incomplete_output(t
     assert not list(tmp_path.glob(".build-tmp-*"))
 
 
-def test_a_build_killed_at_random_moments_leaves_the_release_as_it_was(tmp_path):
+def test_a_build_killed_at_random_moments_leaves_the_old_release_or_the_new_one_whole(tmp_path):
+    """The killed builds publish a CHANGED release (one translation edited), so a kill that lands
+    after the swap is told apart from one before it: after every kill output/ is, file for file,
+    either the old release or the new one, never a mix; a build left to finish gives the new one."""
     repo = copy_repo(tmp_path / "repo")
-    before = digest(repo / "output")
+    def release_files(folder):  # the release itself: the frozen versions beside it are not rebuilt
+        return {k: v for k, v in digest(folder).items() if k != ".build-inputs" and not k.startswith("releases/")}
+
+    old = release_files(repo / "output")
+    mapping = repo / "raw/mappings/ru-csr-duties-and-responsibilities.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    mapping.write_text(text.replace("text_en: Customer service representative", "text_en: Customer-service representative", 1),
+                       encoding="utf-8")
+    assert run(repo, "build", "--out", str(tmp_path / "new")).code == 0
+    new = release_files(tmp_path / "new")
+    assert new != old
     rnd = random.Random(7)
-    for delay in (rnd.uniform(0.3, 1.5), rnd.uniform(1.5, 4.0), rnd.uniform(4.0, 6.5)):
+    found = []
+    for delay in (rnd.uniform(0.3, 1.5), rnd.uniform(1.5, 4.0), rnd.uniform(4.0, 6.5), 600):
         proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--force"], cwd=repo,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(delay)
-        if proc.poll() is None:
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+            proc.wait()
         assert complete(repo / "output"), f"output/ incomplete after a kill at {delay:.2f}s"
-        after = digest(repo / "output")
-        assert {k: v for k, v in after.items() if k != ".build-inputs"} == {
-            k: v for k, v in before.items() if k != ".build-inputs"}, "a killed build changed the release"
+        after = release_files(repo / "output")
+        assert after in (old, new), f"after a kill at {delay:.2f}s output/ is neither the old release nor the new one"
+        found.append("new" if after == new else "old")
+    assert found[-1] == "new"  # the build that was let finish published the changed release
     result = run(repo, "check")
     assert result.code == 0 and not list(repo.glob(".build-tmp-*"))
 

@@ -17,7 +17,7 @@ from ..common import yamlfile
 from ..common.cache import Cache, key
 from ..common.files import decode_utf8, list_inputs, read_input, survey
 from ..common.paths import Layout
-from ..common.problems import Problems
+from ..common.problems import Problems, StageFailed
 from ..registry.model import Registry
 from .records import Known, check_record, check_rules
 
@@ -38,8 +38,16 @@ class Source:
 
     @cached_property
     def text(self) -> str:
-        """The raw text, read when a mapping of it must be verified (its bytes were checked)."""
-        return (self.root / self.raw_path).read_bytes().decode("utf-8")
+        """The raw text, read when a mapping of it must be verified or the release written; its bytes
+        are checked against the sha256 the sidecar records every time they are read, so a text
+        changed while a build runs (an editor, a `git switch`) is reported, never published."""
+        data = (self.root / self.raw_path).read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            problems = Problems()
+            problems.add(self.raw_path, 1, "the text changed while the command ran (its bytes no longer match the "
+                         "sha256 its sidecar records); nothing was published: run the command again once it is settled")
+            raise StageFailed(problems)
+        return data.decode("utf-8")
 
     @cached_property
     def line_starts(self) -> list[int]:
