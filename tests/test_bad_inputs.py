@@ -566,3 +566,9 @@ def test_build_never_calls_up_to_date_a_checkout_that_check_refuses(repo, tmp_pa
     assert run(repo, "check").code == 1
     result = run(repo, "build")
     assert result.code == 1 and "up to date" not in result.stdout, result.stdout + result.stderr
+
+
+def test_a_restatement_of_one_sentence_recorded_per_setting_names_the_setting(repo):
+    n = replace(repo, RU, ".', setting: logistics}", ".'}")
+    fails(repo, "check", rf"{RU}:{n}: restates: 2 records of duties start on line 44; say which with .*and setting: "
+                         r"<its setting> if they share the quote")

@@ -180,17 +180,20 @@ class _Mapping:
             spec, at = record[RESTATES], yamlfile.line_of(record, RESTATES)
             table = self.reg.tables[fact.table]
             if isinstance(spec, dict):
-                unknown = [k for k in spec if k not in ("line", "quote")]
-                target_line, target_quote = spec.get("line"), spec.get("quote")
+                unknown = [k for k in spec if k not in ("line", "quote", "setting")]
+                target_line, target_quote, target_setting = spec.get("line"), spec.get("quote"), spec.get("setting")
             else:
-                unknown, target_line, target_quote = [], spec, None
+                unknown, target_line, target_quote, target_setting = [], spec, None, None
             if (unknown or isinstance(target_line, bool) or not isinstance(target_line, int)
-                    or (target_quote is not None and not isinstance(target_quote, str))):
+                    or (target_quote is not None and not isinstance(target_quote, str))
+                    or (target_setting is not None and not isinstance(target_setting, str))):
                 self.err(at, "restates takes the line the restated record's quote starts on (restates: 40), or "
-                             "{line: 40, quote: <its quote>} when several records of the section start on that line")
+                             "{line: 40, quote: <its quote>} when several records of the section start on that line "
+                             "(with setting: <its setting> when one sentence is recorded for several settings)")
                 continue
             candidates = [f for f in by_line.get((fact.table, target_line), ()) if f is not fact
-                          and (target_quote is None or f.values["quote"] == target_quote)]
+                          and (target_quote is None or f.values["quote"] == target_quote)
+                          and (target_setting is None or f.values.get("setting") == target_setting)]
             if not candidates:
                 what = f"with the quote {target_quote!r} " if target_quote is not None else ""
                 self.err(at, f"restates: no other record of {table.section} {what}starts on line {target_line}; give the "
@@ -205,7 +208,7 @@ class _Mapping:
                 continue
             if len(same) > 1:
                 self.err(at, f"restates: {len(same)} records of {table.section} start on line {target_line}; say which with "
-                             f"{{line: {target_line}, quote: <its quote>}}")
+                             f"{{line: {target_line}, quote: <its quote>}} (and setting: <its setting> if they share the quote)")
                 continue
             target = same[0]
             if id(target) in restating:
