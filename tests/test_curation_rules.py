@@ -26,7 +26,7 @@ DECISION_RULES = {
          r"frustrat|unhappy|disgruntled|demanding", None),
     ("skill_mentions", "skill_id", "composure"):
         (r"patien|calm|compos|stress|pressure|self-control|control|thick skin|restrain|resilien|toleran|temper|cool|"
-         r"emotion", None),
+         r"emotion|armour|bounce off", None),  # the sources' figures of toughness ("armour", insults that "bounce off")
     ("skill_mentions", "skill_id", "product_knowledge"):
         (r"product|service|offer|compan|brand|feature|polic|goods|menu|catalog", None),
     ("skill_mentions", "skill_id", "technical_proficiency"):
