@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check build rebuild counts test test-fast lint browser serve screenshots bench bench-scale release diff clean
+.PHONY: help check build rebuild counts test test-fast lint browser libreoffice serve screenshots bench bench-scale release diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ rebuild: $(STAMP) ## build even if no input changed
 counts: $(STAMP) ## after a deliberate change of the data: record the row counts in schemas/row_counts.csv for review
 	@$(PY) -m pipeline counts
 
-test: $(STAMP) browser lint ## run the test suite (checks the committed release too, and opens the site in Chromium)
+test: $(STAMP) browser libreoffice lint ## run the test suite (checks the committed release too, opens the site in Chromium, the CSV files and workbook in LibreOffice)
 	@$(PY) -m pytest
 
 # The unit tests on small inputs: the registry and its renderings, YAML, quotes, amounts, the layers,
@@ -55,15 +55,28 @@ browser: ## install Debian's Chromium and the Arabic and Chinese fonts the brows
 	echo "installing $(BROWSER_PACKAGES) from Debian's packages (once)"; \
 	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null
 
+# The spreadsheet tests open every CSV file and the workbook in Debian's LibreOffice Calc, headless
+# (tests/test_libreoffice.py); installed once, here, when it is missing.
+libreoffice: ## install Debian's LibreOffice Calc, in which the tests open the CSV files and the workbook (once)
+	@if dpkg-query -W -f='$${db:Status-Status}\n' libreoffice-calc 2>/dev/null | grep -qx installed; then exit 0; fi; \
+	command -v apt-get >/dev/null || { echo "make libreoffice: apt-get not found; install LibreOffice Calc, then set SOFFICE=/path/to/soffice" >&2; exit 1; }; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	echo "installing libreoffice-calc from Debian's packages (once)"; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc >/dev/null
+
 # The release's database in Datasette, on this machine only: descriptions, English labels, facets
-# and search come from output/datasette/metadata.json; -i serves the file read-only as immutable.
+# and search come from output/datasette/metadata.json; -i serves the file read-only as immutable. The
+# release's templates show each table's rows first (and the schema at /schema), its plugin the label of
+# every foreign key on a row page; PYTHONDONTWRITEBYTECODE keeps the plugin from leaving a cache in output/.
 DATASET := $(shell sed -n 's/^name: *//p' schemas/dataset.yaml)
 serve: $(STAMP) ## browse the release in Datasette at http://127.0.0.1:8001 (Ctrl-C stops it)
-	$(VENV)/bin/datasette serve -i output/$(DATASET).sqlite -m output/datasette/metadata.json -h 127.0.0.1 -p 8001
+	PYTHONDONTWRITEBYTECODE=1 $(VENV)/bin/datasette serve -i output/$(DATASET).sqlite -m output/datasette/metadata.json \
+	    --template-dir output/datasette/templates --plugins-dir output/datasette/plugins -h 127.0.0.1 -p 8001
 
 SHOTS ?= screenshots
-screenshots: $(STAMP) browser ## full-page PNGs of the site and the validation report, from output/, into SHOTS (default screenshots/)
+screenshots: $(STAMP) browser ## PNGs of the site (390x844 and 1400x1000), the validation report and the release in Datasette, from output/, into SHOTS (default screenshots/)
 	@$(PY) tools/screenshots.py output $(SHOTS)
+	@$(PY) tools/datasette_screenshots.py output $(SHOTS)
 
 bench: $(STAMP) ## time and peak memory of check, a forced build and a no-op build, side by side (benchmarks/stages.py)
 	@$(PY) benchmarks/stages.py

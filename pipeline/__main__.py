@@ -36,14 +36,22 @@ def _clean(layout: Layout, target: Path) -> None:
 
     if target.is_symlink():
         target = target.resolve()  # output/ on another disk: its leftovers are beside the folder it points to
-    if target.parent.is_dir():
-        with locked(target.parent, wait=False) as held:
-            if held:
-                for what in clean_leftovers(target):
-                    if what.startswith("not "):
-                        print(f"could not clean up after an interrupted build: {what[4:]}", file=sys.stderr)
-                    else:
-                        print(f"cleaned up after an interrupted build: {what}", file=sys.stderr)
+    if not target.parent.is_dir():
+        return
+    try:
+        lock = locked(target.parent, wait=False)
+        held = lock.__enter__()
+    except OSError:  # a read-only checkout: nothing can have been left there by a build of ours
+        return
+    try:
+        if held:
+            for what in clean_leftovers(target):
+                if what.startswith("not "):
+                    print(f"could not clean up after an interrupted build: {what[4:]}", file=sys.stderr)
+                else:
+                    print(f"cleaned up after an interrupted build: {what}", file=sys.stderr)
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _refuse_target(layout: Layout, target: Path) -> None:
@@ -113,8 +121,6 @@ def _diff(layout: Layout, args) -> str:
     return ""
 
 
-# The commands that write the release (and so may find a killed build's leftovers beside it).
-WRITERS = ("build", "release")
 COMMANDS = {"check": _check, "build": _build, "counts": _counts, "release": _release, "diff": _diff}
 
 
@@ -140,8 +146,7 @@ def main(argv: list[str] | None = None, layout: Layout | None = None) -> int:
         target = Path(args.out) if getattr(args, "out", None) else layout.output
         if target != layout.output:
             _refuse_target(layout, target)
-        if args.command in WRITERS:  # check and diff write nothing: a read-only checkout can run them
-            _clean(layout, target)
+        _clean(layout, target)  # on a read-only checkout there is nothing to clean, and nothing is tried
         done = COMMANDS[args.command](layout, args)
     except StageFailed as failed:
         return _report(failed.problems)

@@ -212,6 +212,15 @@ def observed_counts(checked: Checked, tables: dict) -> dict[tuple[str, str], int
     return counts
 
 
+def quotes_found(checked: Checked) -> dict[str, int]:
+    """Per fact table, the rows whose quote was found at its offsets when its mapping was verified."""
+    found = {t.name: 0 for t in checked.registry.fact_tables()}
+    for part in checked.partitions:
+        for name, n in part.quotes.items():
+            found[name] = found.get(name, 0) + n
+    return found
+
+
 def assemble(checked: Checked) -> dict:
     """The final tables, as Arrow, in primary-key order: the partitions' rows converted to Arrow
     a group at a time (so no table is ever held as Python objects whole), small tables added."""
@@ -268,7 +277,7 @@ def build(layout: Layout, target) -> Checked:
     from .release.write import write_release
     from .transform.evidence import derive
     from .validation import gate
-    from .validation.tables import artefact_problems, foreign_key_problems
+    from .validation.tables import Coverage, artefact_problems, foreign_key_problems
     from .validation.working import WorkingCopy
 
     stamp = fingerprint.compute(layout)
@@ -291,7 +300,7 @@ def build(layout: Layout, target) -> Checked:
         checked.counts.update({name: tables[name].num_rows for name in derived})
         with stage("counts and foreign keys"):
             _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
-            foreign_key_problems(checked.registry, tables, problems)
+            coverage = Coverage(quotes=quotes_found(checked), keys=foreign_key_problems(checked.registry, tables, problems))
             artefact_problems(checked.registry, tables, checked.sources, problems)
         _stop_if(problems)
         # One copy of the final tables, mapped by the gate and the writers alike.
@@ -304,7 +313,7 @@ def build(layout: Layout, target) -> Checked:
                 verdict = release_gate.result()
             with publishing(target) as staging, stage("write and publish"):
                 write_release(staging, checked.registry, working.open(), checked.meta, checked.copied,
-                              render_report(verdict, checked.meta), stamp, checked.sources)
+                              render_report(verdict, checked.meta, coverage), stamp, checked.sources)
         finally:
             working.remove()
     return checked

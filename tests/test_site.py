@@ -1,12 +1,16 @@
 """The source explorer (site/ in the release), read as files: every source, concept and role has its
 page; the pages ask no other host for anything and every link leads somewhere; each source page
 shows its text verbatim, line by line, with every fact drawn over exactly its quote; nothing a source
-or a curator writes can break out of the markup; the same tables give the same bytes.
+or a curator writes can break out of the markup; the same tables give the same bytes. Every page
+links the downloads and the citation (read from CITATION.cff); the search index holds every wording,
+concept and source; concept pages say what their counts mean and link the concepts their
+definitions name.
 
 What only a browser can show (the panel, the direction of Arabic, Chinese glyphs) is in
 test_browser.py."""
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import random
@@ -44,6 +48,10 @@ def _sources(release: Path, rows: list[dict]) -> dict[str, Source]:
 
 def _meta() -> dict:
     return yaml.safe_load((ROOT / "schemas" / "dataset.yaml").read_text(encoding="utf-8"))
+
+
+def _copied(release: Path) -> dict[str, bytes]:
+    return {"CITATION.cff": (release / "CITATION.cff").read_bytes()}
 
 
 def _page_facts(page: str) -> dict:
@@ -89,8 +97,8 @@ def sources(release, tables) -> dict[str, Source]:
 
 
 def test_every_source_concept_and_role_has_its_page(site, tables):
-    expected = {"index.html", "sources/index.html", "concepts/index.html", "roles/index.html",
-                "assets/site.css", "assets/site.js"}
+    expected = {"index.html", "sources/index.html", "concepts/index.html", "roles/index.html", "search.html",
+                "cite.html", "assets/site.css", "assets/site.js", "assets/search-index.js"}
     expected |= {f"sources/{s}.html" for s in tables["sources"].column("source_id").to_pylist()}
     expected |= {f"roles/{r}.html" for r in tables["roles"].column("role_id").to_pylist()}
     for taxonomy, kind in (("duties", "duty"), ("skills", "skill"), ("tools", "tool"), ("metrics", "metric")):
@@ -149,7 +157,8 @@ def test_pages_load_nothing_from_any_other_host_and_every_link_leads_somewhere(s
                 continue  # a link to a classification (ESCO, O*NET) or a source's page, followed only by a reader
             assert not parts.scheme and not parts.netloc, f"{page.relative_to(site)} links to {url}"
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
-            assert target.is_file(), f"{page.relative_to(site)}: link {url} leads nowhere"
+            folder = parts.path.endswith("/") and target.is_dir()  # a download folder: csv/, parquet/, sources/
+            assert target.is_file() or folder, f"{page.relative_to(site)}: link {url} leads nowhere"
             assert release.resolve() in target.parents, f"{page.relative_to(site)}: link {url} leaves the release"
             if parts.fragment and target.suffix == ".html":
                 target_ids = parsed[target].ids if target in parsed else _parse(target).ids
@@ -286,8 +295,10 @@ def test_page_data_and_text_cannot_break_out_of_the_markup(release, tables):
     folder = release.parent / "hostile"
     (folder / "sources").mkdir(parents=True, exist_ok=True)
     (folder / source_row["text_path"]).write_bytes(hostile_text.encode("utf-8"))
-    sources = {source_id: Source(source_id, source_row["text_path"], "", source_row, "", folder)}
-    pages = dict(render_site(REG, changed, {**_sources(release, tables["sources"].to_pylist()), **sources}, _meta()))
+    sha256 = hashlib.sha256(hostile_text.encode("utf-8")).hexdigest()
+    sources = {source_id: Source(source_id, source_row["text_path"], "", source_row, sha256, folder)}
+    pages = dict(render_site(REG, changed, {**_sources(release, tables["sources"].to_pylist()), **sources}, _meta(),
+                             _copied(release)))
     page = pages[f"sources/{source_id}.html"].decode("utf-8")
     assert page.count("<script") == 2 and page.count("</script>") == 2  # the data block and the site script
     data = _page_facts(page)
@@ -344,10 +355,149 @@ def test_overlapping_and_nested_quotes_are_cut_into_pieces_that_know_all_their_f
 
 def test_the_site_is_the_same_bytes_each_time_and_listed_in_sha256sums(release, tables):
     sources = _sources(release, tables["sources"].to_pylist())
-    first = list(render_site(REG, tables, sources, _meta()))
-    second = list(render_site(REG, tables, sources, _meta()))
+    first = list(render_site(REG, tables, sources, _meta(), _copied(release)))
+    second = list(render_site(REG, tables, sources, _meta(), _copied(release)))
     assert first == second
     sums = dict(reversed(line.split("  ", 1)) for line in (release / "SHA256SUMS").read_text().splitlines())
     assert {f"site/{rel}" for rel, _ in first} <= set(sums)
     for rel, data in first:
         assert (release / "site" / rel).read_bytes() == data, rel
+
+
+def _page_of(kind: str, ident: str) -> str:
+    return f"roles/{ident}.html" if kind == "role" else f"concepts/{kind}/{ident}.html"
+
+
+def test_every_page_links_the_downloads_and_how_to_cite(site, release):
+    (database,), (workbook,) = release.glob("*.sqlite"), release.glob("*.xlsx")
+    wanted = {release / "csv", release / "parquet", database, workbook, release / "annotations.jsonld",
+              release / "taxonomy.ttl", release / "dcat.ttl", site / "cite.html"}
+    wanted = {p.resolve() for p in wanted}
+    for page in sorted(site.rglob("*.html")):
+        linked = {(page.parent / unquote(urlsplit(url).path)).resolve() for url in _parse(page).follows
+                  if not urlsplit(url).scheme and urlsplit(url).path}
+        assert wanted <= linked, f"{page.relative_to(site)} does not link {sorted(map(str, wanted - linked))}"
+
+
+def test_the_citation_is_read_from_citation_cff_in_plain_text_and_bibtex_with_the_version(site, release):
+    from pipeline.release.site.cite import render_cite
+    from pipeline.release.site.layout import Site
+
+    cff = release / "CITATION.cff"
+    fields = yaml.safe_load(cff.read_text(encoding="utf-8"))
+    page = (site / "cite.html").read_text(encoding="utf-8")
+    text = html.unescape(re.search(r'<p class="citation" id="citation-text">(.*?)</p>', page).group(1))
+    year = str(fields["date-released"])[:4]
+    assert text.startswith(f'{fields["authors"][0]["name"]} ({year}). {fields["title"]} (Version {fields["version"]})')
+    bibtex = html.unescape(re.search(r'<pre class="bibtex"[^>]*><code>(.*?)</code></pre>', page, re.DOTALL).group(1))
+    assert bibtex.startswith("@misc{") and bibtex.endswith("}") and bibtex.count("{") == bibtex.count("}")
+    assert f"version = {{{fields['version']}}}" in bibtex and f"year = {{{year}}}" in bibtex
+    assert f"title = {{{{{fields['title']}}}}}" in bibtex
+    # The page follows the file, not the dataset's metadata: another version in CITATION.cff, another citation.
+    meta = _meta()
+    other = cff.read_text(encoding="utf-8").replace(f"version: {fields['version']}", "version: 9.9.9")
+    again = render_cite(Site(meta["title"], meta["version"], meta["name"]), REG, {"CITATION.cff": other.encode()})
+    assert b"(Version 9.9.9)" in again and b"version = {9.9.9}" in again
+
+
+def _search_index(site: Path) -> dict:
+    text = (site / "assets" / "search-index.js").read_text(encoding="utf-8")
+    prefix = "window.SITE_SEARCH = "
+    return json.loads(text[text.index(prefix) + len(prefix):].rstrip().removesuffix(";"))
+
+
+def test_the_search_index_holds_every_wording_concept_and_source_each_linked_to_its_page(site, tables):
+    index = _search_index(site)
+    labels = tables["attested_labels"].to_pylist()
+    concepts = index["concepts"]
+    shown = {(concepts[w[0]][0], w[1], w[2]): w for w in index["wordings"]}
+    assert len(shown) == len(index["wordings"]) == len(labels)
+    ids: dict[str, set[str]] = {}
+    for label in labels:
+        w = shown[(_page_of(label["concept_type"], label["concept_id"]), label["lang"], label["text"])]
+        assert (w[3], w[4]) == (label["text_en"], label["mention_count"])
+        page, anchor = w[6].split("#")
+        assert anchor == fragment(label["first_row_id"])
+        if page not in ids:
+            ids[page] = _parse(site / page).ids
+        assert label["first_row_id"] in ids[page], f"{w[6]} names no fact"
+    assert index["wordings"] == sorted(index["wordings"], key=lambda w: (w[0], w[1], w[2], w[6]))
+    pages = {p.relative_to(site).as_posix() for p in site.glob("*/**/*.html")} - {"sources/index.html",
+                                                                                "concepts/index.html", "roles/index.html"}
+    assert {c[0] for c in concepts} == {p for p in pages if not p.startswith("sources/")}
+    assert [s[0] for s in index["sources"]] == sorted(tables["sources"].column("source_id").to_pylist())
+
+
+def _wording_rows(page: str) -> dict[str, tuple[str, str]]:
+    """Each wording of a concept page: its text -> (its row's data-k, the rest of the row)."""
+    rows = re.findall(r'<tr data-k="([^"]*)"><td class="wording"[^>]*>(.*?)</td>(.*?)</tr>', page, re.DOTALL)
+    return {html.unescape(text).replace("&#13;", "\r"): (html.unescape(k), rest) for k, text, rest in rows}
+
+
+def test_a_wording_only_restated_shows_its_restatements_not_zero_mentions_and_sources(site, tables):
+    restatements: dict[str, int] = {}
+    for r in tables["attested_label_sources"].to_pylist():
+        restatements[r["label_id"]] = restatements.get(r["label_id"], 0) + r["restatement_count"]
+    labels = tables["attested_labels"].to_pylist()
+    only_restated = [label for label in labels if label["mention_count"] == 0]
+    assert only_restated, "the release has wordings only ever restated; the test must see some"
+    pages: dict[str, dict] = {}
+    for label in labels:
+        rel = _page_of(label["concept_type"], label["concept_id"])
+        if rel not in pages:
+            pages[rel] = _wording_rows((site / rel).read_text(encoding="utf-8"))
+        _, rest = pages[rel][label["text"]]
+        uses = re.search(r'<td class="uses">(.*?)</td>', rest).group(1)
+        sources = int(re.search(r'<td class="num">([\d,]+)<', rest).group(1).replace(",", ""))
+        mentions, restated = label["mention_count"], restatements[label["label_id"]]
+        assert (f"{mentions:,} mention" in uses) == (mentions > 0), (label["label_id"], uses)
+        assert (f"{restated:,} restatement" in uses) == (restated > 0), (label["label_id"], uses)
+        assert sources >= 1, label["label_id"]
+    for page in site.rglob("*.html"):
+        assert "only the first" not in page.read_text(encoding="utf-8")
+
+
+def test_concept_ids_named_in_a_definition_link_to_their_pages(site, tables):
+    taxonomies = {t.name: t.primary_key[0] for t in REG.taxonomy_tables()}
+    kinds = {name: key.removesuffix("_id") for name, key in taxonomies.items()}
+    known = {}
+    for name, key in taxonomies.items():
+        for ident in tables[name].column(key).to_pylist():
+            known.setdefault(ident, _page_of(kinds[name], ident))
+    checked = 0
+    for name, key in taxonomies.items():
+        if "definition_en" not in tables[name].column_names:
+            continue
+        for row in tables[name].to_pylist():
+            rel = _page_of(kinds[name], row[key])
+            page = (site / rel).read_text(encoding="utf-8")
+            definition = re.search(r'<p class="definition">(.*?)</p>', page)
+            named = {w for group in re.findall(r"\(([^()]*)\)", row.get("definition_en") or "")
+                     for w in re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", group) if w in known and w != row[key]}
+            root = "../" * rel.count("/")
+            for ident in named:
+                assert f'href="{root}{known[ident]}"' in definition.group(1), (rel, ident)
+                checked += 1
+    assert checked > 20
+
+
+def test_filterable_rows_carry_the_language_source_and_setting_of_the_rows_behind_them(site, tables):
+    from pipeline.transform.evidence import concept_columns
+
+    stated: dict[tuple, set] = {}
+    for name, (column, kind) in concept_columns(REG).items():
+        for r in tables[name].select([column, "lang", "text", "source_id", "setting"]).to_pylist():
+            stated.setdefault((kind, r[column], r["lang"], r["text"]), set()).add((r["lang"], r["source_id"], r["setting"]))
+    pages: dict[str, dict] = {}
+    for label in tables["attested_labels"].to_pylist():
+        rel = _page_of(label["concept_type"], label["concept_id"])
+        if rel not in pages:
+            page = (site / rel).read_text(encoding="utf-8")
+            pages[rel] = _wording_rows(page)
+            offered = [html.unescape(v) for v in re.findall(r'<option value="([^"]+)">', page)]
+            everything = {t for k, _ in pages[rel].values() for t in k.split(";")}
+            for position in range(3):
+                assert {t.split(" ")[position] for t in everything} <= set(offered), rel
+        k, _ = pages[rel][label["text"]]
+        want = stated[(label["concept_type"], label["concept_id"], label["lang"], label["text"])]
+        assert {tuple(t.split(" ")) for t in k.split(";")} == want, (rel, label["text"])

@@ -7,19 +7,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
+import unicodedata
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.curation.dataset import dataset_meta
 from pipeline.registry.model import Field, Registry, Table, registry
 from pipeline.registry.types import TYPES
-from pipeline.release.workbook import (ABOUT_SHEET, COLUMNS_SHEET, EXCEL_MAX_ROWS, SHEET_NAME_MAX, sheet_name,
-                                       sheet_plan, write_workbook)
+from pipeline.release.workbook import (
+    ABOUT_SHEET,
+    COLUMNS_SHEET,
+    EXCEL_MAX_ROWS,
+    PORTRAIT_WIDTH,
+    SHEET_NAME_MAX,
+    WIDTH_CAP,
+    sheet_name,
+    sheet_plan,
+    write_workbook,
+)
 
 REG = registry()
 META = dataset_meta()
@@ -64,6 +75,10 @@ class Book:
         formats = {f.get("numFmtId"): f.get("formatCode") for f in styles.iter(f"{{{NS['m']}}}numFmt")}
         self.date_styles = {str(i) for i, xf in enumerate(styles.find("m:cellXfs", NS))
                             if formats.get(xf.get("numFmtId")) == "yyyy-mm-dd"}
+        self.alignment = {str(i): (xf.find("m:alignment", NS).attrib if xf.find("m:alignment", NS) is not None else {})
+                          for i, xf in enumerate(styles.find("m:cellXfs", NS))}
+        self.defined_names = {(d.get("name"), d.get("localSheetId")): d.text
+                              for d in workbook.iter(f"{{{NS['m']}}}definedName")}
 
     @property
     def sheets(self) -> list[str]:
@@ -72,6 +87,23 @@ class Book:
     def xml(self, sheet: str) -> bytes:
         return self.zip.read(self.files[sheet])
 
+    def widths(self, sheet: str) -> list[float]:
+        """Each column's width in characters, as set (XlsxWriter adds 0.71 for the cell's padding, and
+        writes neighbours of the same width and format as one range)."""
+        cols = ET.fromstring(self.xml(sheet)).find("m:cols", NS)
+        return [round(float(c.get("width")) - 0.7109375, 4) for c in cols
+                for _ in range(int(c.get("min")), int(c.get("max")) + 1)]
+
+    def heights(self, sheet: str) -> dict[int, float]:
+        """The height in points of every row that has one set (0-based row numbers)."""
+        return {int(r.get("r")) - 1: float(r.get("ht")) for r in ET.fromstring(self.xml(sheet)).iter(f"{{{NS['m']}}}row")
+                if r.get("customHeight") == "1"}
+
+    def text_alignment(self, sheet: str) -> dict[tuple[int, int], dict]:
+        """Each text cell's alignment (row and column 0-based)."""
+        return {(int(re.sub("[A-Z]+", "", c.get("r"))) - 1, _column(c.get("r"))): self.alignment[c.get("s", "0")]
+                for c in ET.fromstring(self.xml(sheet)).iter(f"{{{NS['m']}}}c") if c.get("t") == "inlineStr"}
+
     def rows(self, sheet: str) -> list[list]:
         out = []
         for row in ET.fromstring(self.xml(sheet)).iter(f"{{{NS['m']}}}row"):
@@ -79,6 +111,8 @@ class Book:
             for cell in row.findall("m:c", NS):
                 kind, style = cell.get("t"), cell.get("s")
                 assert cell.find("m:f", NS) is None, "a formula in the workbook"
+                if kind is None and cell.find("m:v", NS) is None:
+                    continue  # a blank cell of a merged range: a format and no value
                 if kind == "inlineStr":
                     value = _unescape("".join(t.text or "" for t in cell.iter(f"{{{NS['m']}}}t")))
                 elif kind == "b":
@@ -223,7 +257,8 @@ def _every_type(rich_looking: bool = True) -> tuple[Registry, dict[str, pa.Table
     table = Table(name="every_type", description="One column of every type.", primary_key=("integer",),
                   fields=fields)
     reg = Registry(fields={f.name: f for f in fields}, tables={table.name: table}, fact_fields=(), digest="")
-    strings = [t for t in TRICKY if rich_looking or not re.fullmatch("<r>.*</r>", t)] + ["ctl\x01\x1f\r\x0b end", "\u3000ideographic space", "nbsp\u00a0", "line\n", "<b>x</b>", None]
+    strings = [t for t in TRICKY if rich_looking or not re.fullmatch("<r>.*</r>", t)] + [
+        "ctl\x01\x1f\r\x0b end", "\u3000ideographic space", "nbsp\u00a0", "line\n", "<b>x</b>", None]
     n = len(strings)
     integers = [2**53, 2**53 - 1, -(2**53), 0, -7] + list(range(100, 100 + n - 5))
     numbers = [0.1, 1e-05, 12345678.9, 1 / 3, 1e20, -0.0, 5e-324, 2.5, None] + [float(i) for i in range(n - 9)]
@@ -263,3 +298,103 @@ def test_every_type_reads_back_as_its_value(tmp_path):
         assert got[2] == want["number"] and got[3] == want["boolean"]
         early = want["date"] is not None and want["date"] < dt.date(1900, 3, 1)
         assert got[4] == (want["date"].isoformat() if early else want["date"])
+
+
+# Texts and the side each is set on: right when most of its letters are of a right-to-left script
+# (digits, spaces and punctuation do not count), so an English note quoting an Arabic word is left.
+ALIGNED = {"خدمة العملاء": "right", "«خدمة» the service": "left", "2024: خدمة العملاء": "right",
+           "שירות לקוחות": "right", "CSR (خدمة العملاء)": "right", "客户服务代表": "left", "обслуживание": "left",
+           "12345": "left", "(…)": "left", "tab\there": "left",
+           "الزبائن is a synonym of العملاء (customers), read as customers": "left"}
+
+
+def test_each_text_cell_is_aligned_by_its_own_script_and_wraps(tables, tmp_path):
+    roles = tables["roles"].to_pylist()
+    rows = [dict(roles[i % len(roles)], role_id=f"r{i}", label_en=text) for i, text in enumerate(ALIGNED)]
+    write_workbook(tmp_path / "aligned.xlsx", REG, dict(tables, roles=pa.Table.from_pylist(rows, schema=tables["roles"].schema)),
+                   META)
+    book = Book(tmp_path / "aligned.xlsx")
+    label = REG.tables["roles"].columns.index("label_en")
+    aligned = book.text_alignment("roles")
+    for i, (text, side) in enumerate(ALIGNED.items(), 1):
+        assert aligned[i, label]["horizontal"] == side, text
+        assert aligned[i, label].get("readingOrder") == ("2" if side == "right" else None), text
+    for (row, _), alignment in aligned.items():
+        if row:
+            assert alignment["wrapText"] == "1" and alignment["vertical"] == "top"
+
+
+def _mostly_right_to_left(text: str) -> bool:
+    rtl = sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+    return rtl > sum(unicodedata.bidirectional(ch) == "L" for ch in text)
+
+
+def test_in_the_release_arabic_texts_are_set_right_and_the_others_left(book, tables):
+    """Every text cell of every sheet, by the script of most of its letters: an Arabic title right,
+    its English translation left, an English translation note that opens with the Arabic it explains left."""
+    count = {"right": 0, "left": 0}
+    for name, table in REG.tables.items():
+        aligned = book.text_alignment(name)
+        for i, row in enumerate(tables[name].to_pylist(), 1):
+            for col, value in enumerate(row.values()):
+                if isinstance(value, str):
+                    side = "right" if _mostly_right_to_left(value) else "left"
+                    assert aligned[i, col]["horizontal"] == side, (name, i, table.columns[col], value[:40])
+                    count[side] += 1
+    assert count["right"] > 1000 and count["left"] > 10 * count["right"]
+
+
+def _shown_width(value) -> int:
+    """Characters a value takes on one line: its longest line, a Chinese character counting two."""
+    text = value if isinstance(value, str) else str(value)
+    return max(sum(2 if "\u2e80" <= ch <= "\ua4cf" or "\uac00" <= ch <= "\ud7a3" or "\uff00" <= ch <= "\uff60" else 1
+                   for ch in line) for line in text.split("\n"))
+
+
+def test_columns_are_as_wide_as_their_content_up_to_a_cap(book, tables):
+    """Not the schema's maximum length: `level_id` is as wide as its longest value (11 characters),
+    not 53. A column is as wide as its name and filter button; a text that fits under the cap fits
+    on one line; a longer one wraps at the cap."""
+    for name, table in REG.tables.items():
+        widths = dict(zip(table.columns, book.widths(name)))
+        for column in table.columns:
+            values = [v for v in tables[name].column(column).to_pylist() if v is not None]
+            longest = max(map(_shown_width, values), default=0)
+            assert len(column) + 2 < widths[column] <= max(WIDTH_CAP, len(column) + 3), (name, column)
+            if isinstance(values[:1] and values[0], str) and longest < WIDTH_CAP:
+                assert widths[column] > longest, (name, column)
+    assert book.widths("titles")[REG.tables["titles"].columns.index("level_id")] <= 15
+
+
+def test_a_row_is_as_high_as_its_wrapped_text_needs(book, tables):
+    """No text is cut or printed over the next row: a line of a column `width` zeros wide holds at
+    most 1.25 x width characters of text, so a row is at least that many lines high (15 points a
+    line); a row whose text fits on one line keeps the default height."""
+    for name in REG.tables:
+        widths, heights = book.widths(name), book.heights(name)
+        for i, row in enumerate(tables[name].to_pylist(), 1):
+            need = max([sum(-(-_shown_width(line) // int(width * 1.25)) or 1 for line in value.split("\n"))
+                        for value, width in zip(row.values(), widths) if isinstance(value, str)] or [1])
+            assert heights.get(i, 15) >= 15 * min(need, 27), (name, i)
+            if all(not isinstance(v, str) or _shown_width(v) < width for v, width in zip(row.values(), widths)):
+                assert i not in heights, (name, i)
+
+
+def test_every_table_sheet_has_a_frozen_filtered_header_and_prints_across_one_page(book, tables):
+    for index, name in enumerate(book.sheets):
+        sheet = ET.fromstring(book.xml(name))
+        setup = sheet.find("m:pageSetup", NS)
+        assert sheet.find("m:sheetPr/m:pageSetUpPr", NS).get("fitToPage") == "1", name
+        assert setup.get("fitToHeight") == "0" and setup.get("fitToWidth") in (None, "1"), name
+        wide = sum(book.widths(name)) > PORTRAIT_WIDTH
+        assert setup.get("orientation") == ("landscape" if wide else "portrait"), name
+        assert "&A" in sheet.find("m:headerFooter/m:oddHeader", NS).text
+        assert "&P" in sheet.find("m:headerFooter/m:oddFooter", NS).text
+        if name == ABOUT_SHEET:
+            continue
+        pane = sheet.find("m:sheetViews/m:sheetView/m:pane", NS)
+        assert (pane.get("ySplit"), pane.get("topLeftCell"), pane.get("state")) == ("1", "A2", "frozen"), name
+        assert book.defined_names["_xlnm.Print_Titles", str(index)].endswith("!$1:$1"), name
+        if name in REG.tables:
+            last = f"{xl_col_to_name(len(REG.tables[name].columns) - 1)}{tables[name].num_rows + 1}"
+            assert sheet.find("m:autoFilter", NS).get("ref") == f"A1:{last}", name

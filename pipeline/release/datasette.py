@@ -15,13 +15,26 @@ tables they describe:
   unsegmented sentence and an Arabic word behind a prefix (ال, و) is found too.
 - `metadata`: Datasette's metadata.json: title, licence, source, every table's and column's
   description, the label column of every table, facets, and the search index of each table.
+- `files`: everything `datasette serve` is given beside the database, published in datasette/ of
+  the release: the metadata; Datasette's own pages made to show data first (templates/: on a table
+  page the column meanings and the facets folded into a line each and the CREATE TABLE left out; a
+  row page read down the page, a line per column with its value and meaning); a schema page
+  (templates/pages/schema.html, served at /schema) with the definition of every table, view and
+  search index, where the CHECK constraints are kept; and a one-file plugin that shows the label
+  of each foreign key on a row page too (plugins/foreign_key_labels.py). `make serve` passes them
+  with -m, --template-dir and --plugins-dir.
 """
 from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..registry.model import ForeignKey, Registry, Table
+from ..registry.sql_schema import create_indexes, create_table
 
 # The column that names a row, in order of preference: a concept's canonical label, a source's
 # English title (never its original-language `title`), a derived row's concept label, a fact's
@@ -36,6 +49,13 @@ FACET_MAX_VALUES = 30
 FACET_LIMIT = 8
 VIEW_SUFFIX = "_labelled"
 FTS_SUFFIX = "_fts"
+# The files given to `datasette serve`, in datasette/ of the release, and where they come from.
+FOLDER = "datasette"
+METADATA = f"{FOLDER}/metadata.json"
+TEMPLATES = f"{FOLDER}/templates"
+PLUGINS = f"{FOLDER}/plugins"
+SCHEMA_PAGE = "pages/schema.html"  # served at /schema
+STATIC = Path(__file__).parent / "datasette_static"
 
 
 def quoted(name: str) -> str:
@@ -208,3 +228,51 @@ def metadata(reg: Registry, meta: dict, database: str, tables: dict[str, pa.Tabl
     if meta.get("homepage"):
         doc["about"], doc["about_url"] = meta["homepage"], meta["homepage"]
     return doc
+
+
+def schema_statements(reg: Registry) -> list[tuple[str, str, list[str]]]:
+    """(name, kind, its statements) for every table, labelled view and search index, in the words
+    the database stores them: the same renderings write_sqlite executes."""
+    out = []
+    for table in reg.tables.values():
+        out.append((table.name, "table", [create_table(table), *create_indexes(table)]))
+    for table in viewed_tables(reg):
+        out.append((view_name(table), "view", [view_sql(reg, table)]))
+    for table in searched_tables(reg):
+        out.append((fts_name(table), "search index", fts_sql(table)[:1]))
+    return out
+
+
+def _template_text(text: str) -> str:
+    """Text inside a Jinja template, HTML-escaped, with its braces escaped too so that Jinja reads
+    none of it as a tag."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def schema_page(reg: Registry, database: str) -> str:
+    """The schema page: each table's, view's and search index's definition, at an anchor of its name."""
+    sections = []
+    for name, kind, statements in schema_statements(reg):
+        link = f"{{{{ urls.table({json.dumps(database)}, {json.dumps(name)}) }}}}"
+        sections.append(f'<section id="{html.escape(name)}"><h2><a href="{link}">{html.escape(name)}</a> '
+                        f'<small>({kind})</small></h2>\n<pre class="wrapped-sql">'
+                        + _template_text("\n".join(statements)) + "</pre></section>")
+    index = ", ".join(f'<a href="#{html.escape(name)}">{html.escape(name)}</a>' for name, _, _ in schema_statements(reg))
+    return ('{% extends "base.html" %}\n{% block title %}Schema of ' + html.escape(database) + "{% endblock %}\n"
+            "{% block content %}\n"
+            f"<h1>Schema of {html.escape(database)}</h1>\n"
+            "<p>How each table is defined in the database: its columns and types, NOT NULL, a CHECK constraint for "
+            "every rule a value must follow (length, allowed values, no control characters, ...) and every cross-field "
+            "rule SQL can state, its primary and foreign keys and indexes; then the views with English labels and the "
+            "full-text search indexes. The same rules, in words, are in DATA_DICTIONARY.md of the release.</p>\n"
+            f"<p>{index}</p>\n" + "\n".join(sections) + "\n{% endblock %}\n")
+
+
+def files(reg: Registry, meta: dict, database: str, tables: dict[str, pa.Table]) -> list[tuple[str, bytes]]:
+    """(path in the release, bytes) of every file given to `datasette serve` beside the database."""
+    out = [(METADATA, (json.dumps(metadata(reg, meta, database, tables), indent=2, ensure_ascii=False) + "\n").encode("utf-8")),
+           (f"{TEMPLATES}/{SCHEMA_PAGE}", schema_page(reg, database).encode("utf-8"))]
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            out.append((f"{FOLDER}/{path.relative_to(STATIC).as_posix()}", path.read_bytes()))
+    return sorted(out)

@@ -26,7 +26,7 @@ MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv",
                ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                ".jsonld": "application/ld+json", ".json": "application/json", ".ttl": "text/turtle",
                ".md": "text/markdown", ".html": "text/html", ".txt": "text/plain", ".css": "text/css",
-               ".js": "text/javascript", ".svg": "image/svg+xml", ".cff": "application/yaml"}
+               ".js": "text/javascript", ".svg": "image/svg+xml", ".cff": "application/yaml", ".py": "text/x-python"}
 NAME = "dcat.ttl"
 
 

@@ -6,9 +6,15 @@ and an XML write per cell). Here each column of a batch of rows becomes its cell
 exactly as XlsxWriter writes them in its `constant_memory` mode: inline strings; a literal
 `_xHHHH_` escaped as `_x005F_xHHHH_` and a control character as `_xHHHH_` (Excel's escapes);
 `xml:space="preserve"` where a text starts or ends with whitespace; `&`, `<`, `>` as entities;
-numbers as `{:.16G}`; booleans as `t="b"`; dates as serial numbers with the date format of their
-column. A whole number beyond 2**53, which a spreadsheet's double cannot hold, and a date before
-1 March 1900 (shifted by Excel's 1900 leap-year bug) are written as text. The tests compare the
+numbers as `{:.16G}`; booleans as `t="b"`; dates as serial numbers. A whole number beyond 2**53,
+which a spreadsheet's double cannot hold, and a date before 1 March 1900 (shifted by Excel's 1900
+leap-year bug) are written as text.
+
+Every cell carries its format: a text wraps, and is aligned right (and read right to left) when
+most of its letters are of a right-to-left script (Arabic, Hebrew, ...), left otherwise, so an
+English note that opens with an Arabic word still reads from the left; every cell sits at the top of its
+row, so a row reads along one line however many lines its texts wrap to. A row whose text wraps is
+given the height of its lines, estimated from the column widths. The tests compare the
 result with XlsxWriter's own, byte for byte. One deliberate difference: a text that looks like
 rich-text XML (`<r>...</r>`), which XlsxWriter would copy into the file unescaped, is escaped here
 like any other text.
@@ -20,12 +26,15 @@ so the bytes depend on the data only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import tempfile
 import time
+import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -45,10 +54,117 @@ CONTROL = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20))]
 # characters are escaped.
 SPACE = r"[\t\n \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 CELL_TEXT_MAX = 32_767  # UTF-16 units
+LINE_PIXELS = 20  # the height of a line of text in the default font (15 points)
+MAX_LINES = 27  # Excel's tallest row is 409 points
 
 
-def _text_cells(values: pa.Array, ref: pa.Array, style: str) -> pa.Array:
-    """Inline-string cells, escaped as XlsxWriter escapes them; null for a null value."""
+@dataclass(frozen=True)
+class Styles:
+    """The indices of the cell formats in styles.xml: text wrapped and aligned left or right, a
+    number, a date, a boolean."""
+    left: int
+    right: int
+    value: int
+    date: int
+    boolean: int
+
+
+# The blocks of characters a spreadsheet draws two columns wide (Hangul Jamo, CJK radicals to Yi,
+# Hangul syllables, CJK compatibility ideographs, vertical and fullwidth forms, emoji, the CJK
+# extension planes): enough to estimate a width, and a pattern that compiles in microseconds.
+WIDE = (r"[\x{1100}-\x{115f}\x{2e80}-\x{303e}\x{3041}-\x{a4cf}\x{ac00}-\x{d7a3}\x{f900}-\x{faff}\x{fe10}-\x{fe19}"
+        r"\x{fe30}-\x{fe6f}\x{ff00}-\x{ff60}\x{ffe0}-\x{ffe6}\x{1f300}-\x{1f64f}\x{1f900}-\x{1f9ff}\x{20000}-\x{3fffd}]")
+
+
+@functools.cache
+def direction_classes() -> tuple[str, str]:
+    """Regular-expression classes of the left-to-right (L) and the right-to-left (R, AL: Arabic,
+    Hebrew, ...) letters, in the bidirectional algorithm's sense, from the Unicode database Python carries."""
+    ltr, rtl = [], []
+    for code in range(0x110000):
+        kind = unicodedata.bidirectional(chr(code))
+        for ranges, inside in ((ltr, kind == "L"), (rtl, kind in ("R", "AL"))):
+            if inside and ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            elif inside:
+                ranges.append([code, code])
+
+    def char_class(ranges: list) -> str:
+        return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+
+    return char_class(ltr), char_class(rtl)
+
+
+def mostly_right_to_left(text: str) -> bool:
+    """A text is set right to left when most of its letters are of a right-to-left script: an
+    Arabic quote is, an English note that quotes an Arabic word is not (for the cell-by-cell writer)."""
+    rtl = sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+    ltr = sum(unicodedata.bidirectional(ch) == "L" for ch in text)
+    return rtl > ltr
+
+
+def _right_to_left(batch: pa.RecordBatch) -> dict[int, pa.Array]:
+    """Whether each value of each text column of a batch starts right to left, by column index.
+    One match over all the text columns at once: compiling the pattern (some thousand character
+    ranges) costs more than matching a batch."""
+    text = [i for i in range(batch.num_columns) if _is_text(batch.column(i).type)]
+    if not text:
+        return {}
+    values = pa.concat_arrays([batch.column(i).cast(pa.large_string()) for i in text])
+    ltr, rtl = direction_classes()
+    mostly = pc.greater(pc.count_substring_regex(values, rtl), pc.count_substring_regex(values, ltr))
+    return {col: mostly.slice(k * batch.num_rows, batch.num_rows) for k, col in enumerate(text)}
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def display_width(values: pa.ChunkedArray) -> int:
+    """The widest value of a column in character widths, as a spreadsheet shows it: the longest line
+    of a text (a Chinese character counts two), a number as General shows it (11 characters at most),
+    a date as YYYY-MM-DD, a boolean as FALSE."""
+    kind = values.type
+    if values.null_count == len(values):
+        return 0
+    if _is_text(kind):
+        lines = pc.list_flatten(pc.split_pattern(values, "\n"))
+        return pc.max(pc.add(pc.utf8_length(lines), pc.count_substring_regex(lines, WIDE))).as_py()
+    if pa.types.is_boolean(kind):
+        return 5
+    if pa.types.is_date(kind):
+        return 10
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return min(11, pc.max(pc.utf8_length(pc.cast(values, pa.string()))).as_py())
+    return pc.max(pc.utf8_length(pc.cast(values, pa.string()))).as_py()
+
+
+def wrapped_lines(values: pa.Array, width: float) -> pa.Array:
+    """How many lines each text wraps to in a column `width` characters wide, for the row's height
+    (LibreOffice does not fit a row to its wrapped text when it opens a file): an estimate meant to
+    err on the high side, since a row too low hides or overprints the end of its text. Null for a
+    null."""
+    # A width is counted in widths of the digit 0, a tenth wider than the average letter with its
+    # spaces; the rest of the difference pays for the word a line break moves down whole.
+    per_line = max(1, int(width * 1.1))
+    size = pc.add(pc.utf8_length(values), pc.count_substring_regex(values, WIDE))
+    lines = pc.divide(pc.add(size, per_line - 1), per_line)
+    return pc.add(pc.max_element_wise(lines, 1), pc.count_substring(values, "\n"))
+
+
+def row_lines(batch: pa.RecordBatch, widths: list[float]) -> pa.Array:
+    """The lines of each row's tallest cell, from 1 to MAX_LINES; only a text wraps."""
+    counts = [wrapped_lines(batch.column(i), width) for i, width in enumerate(widths)
+              if _is_text(batch.column(i).type)]
+    tallest = pc.max_element_wise(*counts, pa.scalar(1, pa.int64()), skip_nulls=True)
+    return pc.min_element_wise(pc.cast(tallest, pa.int64()), MAX_LINES)
+
+
+def _text_cells(values: pa.Array, ref: pa.Array, styles: Styles, right_to_left: pa.Array | None = None) -> pa.Array:
+    """Inline-string cells, escaped as XlsxWriter escapes them, aligned right where `right_to_left`
+    is true and left elsewhere; null for a null value."""
+    style = (pa.scalar(f' s="{styles.left}"') if right_to_left is None
+             else pc.if_else(right_to_left, f' s="{styles.right}"', f' s="{styles.left}"'))
     if pc.any(pc.greater(pc.utf8_length(values), CELL_TEXT_MAX // 2)).as_py():
         for value in values.to_pylist():
             if value is not None and len(value.encode("utf-16-le")) // 2 > CELL_TEXT_MAX:
@@ -62,48 +178,54 @@ def _text_cells(values: pa.Array, ref: pa.Array, style: str) -> pa.Array:
     preserve = pc.match_substring_regex(values, f"^{SPACE}|{SPACE}$")
     for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         values = pc.replace_substring(values, raw, entity)
-    opening = pc.if_else(preserve, f'"{style} t="inlineStr"><is><t xml:space="preserve">',
-                         f'"{style} t="inlineStr"><is><t>')
-    return pc.binary_join_element_wise('<c r="', ref, opening, values, "</t></is></c>", "")
+    opening = pc.if_else(preserve, ' t="inlineStr"><is><t xml:space="preserve">', ' t="inlineStr"><is><t>')
+    return pc.binary_join_element_wise('<c r="', ref, '"', style, opening, values, "</t></is></c>", "")
 
 
-def _value_cells(values: pa.Array, ref: pa.Array, style: str, kind: str = "") -> pa.Array:
-    return pc.binary_join_element_wise('<c r="', ref, f'"{style}{kind}><v>', values, "</v></c>", "")
+def _value_cells(values: pa.Array, ref: pa.Array, style: int, kind: str = "") -> pa.Array:
+    return pc.binary_join_element_wise('<c r="', ref, f'" s="{style}"{kind}><v>', values, "</v></c>", "")
 
 
-def _column_cells(values: pa.Array, ref: pa.Array, date_style: int) -> pa.Array:
-    """One column of a batch as cell XML, the empty string for a null."""
+def _column_cells(values: pa.Array, ref: pa.Array, styles: Styles, right_to_left: pa.Array | None) -> pa.Array:
+    """One column of a batch as cell XML, the empty string for a null. A value of another type
+    written as text (a whole number beyond 2**53, an early date) is all digits: aligned left."""
     kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        cells = _text_cells(values, ref, "")
+    if _is_text(kind):
+        cells = _text_cells(values, ref, styles, right_to_left)
     elif pa.types.is_boolean(kind):
-        cells = _value_cells(pc.if_else(values, "1", "0"), ref, "", ' t="b"')
+        cells = _value_cells(pc.if_else(values, "1", "0"), ref, styles.boolean, ' t="b"')
     elif pa.types.is_integer(kind):
         exact = pc.and_(pc.greater(values, -EXACT_INTEGER), pc.less(values, EXACT_INTEGER))
         as_text = pc.cast(values, pa.string())
-        cells = pc.if_else(exact, _value_cells(as_text, ref, ""), _text_cells(as_text, ref, ""))
+        cells = pc.if_else(exact, _value_cells(as_text, ref, styles.value), _text_cells(as_text, ref, styles))
     elif pa.types.is_floating(kind):
         if not pc.all(pc.is_finite(values)).as_py():
             raise ValueError("a number that is not finite cannot be written to a spreadsheet")
         text = pa.array([None if v is None else f"{v:.16G}" for v in values.to_pylist()], pa.string())
-        cells = _value_cells(text, ref, "")
+        cells = _value_cells(text, ref, styles.value)
     elif pa.types.is_date(kind):
-        style = f' s="{date_style}"'  # the column's date format, on a date shown as text too
         days = pc.cast(values.cast(pa.date32()), pa.int32())
         serial = pc.cast(pc.add(days, EXCEL_DAYS_AFTER_UNIX_EPOCH), pa.string())
-        cells = pc.if_else(pc.greater_equal(days, FIRST_EXCEL_DAY), _value_cells(serial, ref, style),
-                           _text_cells(pc.cast(values, pa.string()), ref, style))
+        cells = pc.if_else(pc.greater_equal(days, FIRST_EXCEL_DAY), _value_cells(serial, ref, styles.date),
+                           _text_cells(pc.cast(values, pa.string()), ref, styles))
     else:
-        cells = _text_cells(pc.cast(values, pa.string()), ref, "")
+        cells = _text_cells(pc.cast(values, pa.string()), ref, styles)
     return pc.fill_null(cells, "")
 
 
-def _rows_xml(batch: pa.RecordBatch, first_row: int, date_style: int) -> bytes:
-    """`<row>` elements for a batch whose first row is spreadsheet row `first_row` (1-based)."""
+def _rows_xml(batch: pa.RecordBatch, first_row: int, styles: Styles, widths: list[float]) -> bytes:
+    """`<row>` elements for a batch whose first row is spreadsheet row `first_row` (1-based); a row
+    whose text wraps is as high as its lines."""
     numbers = pc.cast(pa.array(range(first_row, first_row + batch.num_rows), pa.int64()), pa.string())
-    cells = [_column_cells(batch.column(i), pc.binary_join_element_wise(xl_col_to_name(i), numbers, ""), date_style)
-             for i in range(batch.num_columns)]
-    rows = pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", "")
+    starts = _right_to_left(batch)
+    cells = [_column_cells(batch.column(i), pc.binary_join_element_wise(xl_col_to_name(i), numbers, ""), styles,
+                           starts.get(i)) for i in range(batch.num_columns)]
+    lines = row_lines(batch, widths)
+    points = pc.cast(pc.multiply(lines, LINE_PIXELS * 3 // 4), pa.string())
+    opening = pc.if_else(pc.greater(lines, 1),
+                         pc.binary_join_element_wise('<row r="', numbers, '" ht="', points, '" customHeight="1">', ""),
+                         pc.binary_join_element_wise('<row r="', numbers, '">', ""))
+    rows = pc.binary_join_element_wise(opening, *cells, "</row>", "")
     rows = rows.cast(pa.large_string()).cast(pa.large_binary())
     whole = pc.binary_join(pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows),
                            pa.scalar(b"", pa.large_binary()))
@@ -121,26 +243,27 @@ def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
             for s in ET.fromstring(book.read("xl/workbook.xml")).find("m:sheets", ns)}
 
 
-def put_rows(path: Path, sheets: list[tuple[str, pa.Table]], date_style: int) -> None:
-    """Each (sheet name, rows) into the workbook at `path`, under the sheet's header row.
-    `date_style` is the index of the date format XlsxWriter gave the date columns."""
+def put_rows(path: Path, sheets: list[tuple[str, pa.Table, list[float]]], styles: Styles) -> None:
+    """Each (sheet name, rows, column widths) into the workbook at `path`, under the sheet's header
+    row, with the cell formats XlsxWriter gave the indices in `styles`."""
     staged = path.with_name(path.name + ".rows")
     try:
         with zipfile.ZipFile(path) as written, zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as out:
             names = _sheet_parts(written)
-            parts = {names[name]: data for name, data in sheets}
+            parts = {names[name]: (data, widths) for name, data, widths in sheets}
             for info in written.infolist():
-                data = parts.get(info.filename)
-                if data is None:
+                if info.filename not in parts:
                     out.writestr(info, written.read(info))
                 else:
-                    _write_sheet(out, info.filename, written.read(info).decode("utf-8"), data, date_style)
+                    data, widths = parts[info.filename]
+                    _write_sheet(out, info.filename, written.read(info).decode("utf-8"), data, styles, widths)
         os.replace(staged, path)
     finally:
         staged.unlink(missing_ok=True)
 
 
-def _write_sheet(out: zipfile.ZipFile, part: str, header_only: str, data: pa.Table, date_style: int) -> None:
+def _write_sheet(out: zipfile.ZipFile, part: str, header_only: str, data: pa.Table, styles: Styles,
+                 widths: list[float]) -> None:
     """The sheet's XML with the rows after its header, through a scratch file stamped as
     XlsxWriter stamps its own, so that the zip entry gets the same attributes."""
     head, tail = header_only.split("</sheetData>", 1)
@@ -152,7 +275,7 @@ def _write_sheet(out: zipfile.ZipFile, part: str, header_only: str, data: pa.Tab
             fh.write(head.encode("utf-8"))
             row = 2
             for batch in data.to_batches(max_chunksize=BATCH_ROWS):
-                fh.write(_rows_xml(batch, row, date_style))
+                fh.write(_rows_xml(batch, row, styles, widths))
                 row += batch.num_rows
             fh.write(("</sheetData>" + tail).encode("utf-8"))
         os.utime(scratch, (ZIP_TIME, ZIP_TIME))

@@ -28,21 +28,30 @@ from ..common.timings import stage
 from ..curation.sources import Source
 from ..registry.arrow_schema import arrow_schema
 from ..registry.croissant_schema import croissant
-from ..registry.dictionary import data_dictionary
+from ..registry.diagram import svg as schema_svg
+from ..registry.dictionary import SCHEMA_SVG, data_dictionary
 from ..registry.frictionless_schema import datapackage
 from ..registry.model import Registry, Table
 from ..registry.sql_schema import create_indexes, create_table, ordered
 from .annotations import write_annotations
-from .dcat import NAME as DCAT_RECORD, dcat_record
-from .datasette import metadata as datasette_metadata, sqlite_extras
+from .datasette import METADATA, sqlite_extras
+from .datasette import files as datasette_files
+from .dcat import NAME as DCAT_RECORD
+from .dcat import dcat_record
 from .site import render_site
-from .skos import jsonld as skos_jsonld, taxonomy_graph, turtle as skos_turtle
+from .skos import jsonld as skos_jsonld
+from .skos import taxonomy_graph
+from .skos import turtle as skos_turtle
 from .workbook import write_workbook
 
 BATCH_ROWS = 100_000
-# Datasette's metadata for the SQLite file: `datasette serve <name>.sqlite -m datasette/metadata.json`.
-DATASETTE_METADATA = "datasette/metadata.json"
-_NEEDS_QUOTES = '[,"\r\n]'
+# Datasette's metadata for the SQLite file: `datasette serve <name>.sqlite -m datasette/metadata.json`
+# (with the templates and the plugin beside it: datasette.py).
+DATASETTE_METADATA = METADATA
+# RFC 4180 quotes a field holding a comma, a quote or a line break. A field holding a semicolon or a
+# tab is quoted too (still RFC 4180, which allows any field to be quoted): LibreOffice's import dialog
+# splits on Tab, Comma and Semicolon by default, and would cut such a field in two.
+_NEEDS_QUOTES = '[,;"\t\r\n]'
 
 
 class Written:
@@ -172,7 +181,8 @@ def _writer_started() -> None:
 
 def _parallel_writer(name: str) -> tuple[dict, dict]:
     """One writer; returns the sums and sizes of the files it wrote."""
-    folder, reg, tables, meta, sources = (_SHARED[k] for k in ("folder", "reg", "tables", "meta", "sources"))
+    folder, reg, tables, meta, sources, copied = (_SHARED[k] for k in ("folder", "reg", "tables", "meta", "sources",
+                                                                          "copied"))
     written = Written(folder)
     with stage(f"write {name} (worker)"):
         if name == "sqlite":
@@ -181,7 +191,7 @@ def _parallel_writer(name: str) -> tuple[dict, dict]:
             write_workbook(folder / f"{meta['name']}.xlsx", reg, tables, meta)
             written.file(f"{meta['name']}.xlsx")
         elif name == "site":
-            for rel, data in render_site(reg, tables, sources, meta):
+            for rel, data in render_site(reg, tables, sources, meta, copied):
                 written.bytes(f"site/{rel}", data)
     return written.sums, written.sizes
 
@@ -190,7 +200,7 @@ def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta
                   report: bytes, stamp: str, sources: dict[str, Source]) -> None:
     """Every file of the release into `folder`, SHA256SUMS last."""
     written = Written(folder)
-    _SHARED.update(folder=folder, reg=reg, tables=tables, meta=meta, sources=sources)
+    _SHARED.update(folder=folder, reg=reg, tables=tables, meta=meta, sources=sources, copied=copied)
     pool = multiprocessing.get_context("fork").Pool(min(2, os.cpu_count() or 1), initializer=_writer_started)
     try:
         pending = [pool.apply_async(_parallel_writer, (name,)) for name in PARALLEL_WRITERS]
@@ -210,6 +220,7 @@ def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta
         written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
         counts = {n: t.num_rows for n, t in tables.items()}
         written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
+        written.bytes(SCHEMA_SVG, schema_svg(reg))  # the dictionary's diagram as a picture, linked from the site
         with stage("write annotations"):
             write_annotations(folder / "annotations.jsonld", reg, tables, sources, meta)
             written.file("annotations.jsonld")
@@ -218,7 +229,8 @@ def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta
             written.bytes("taxonomy.ttl", skos_turtle(graph))
             written.bytes("taxonomy.jsonld", skos_jsonld(graph))
             del graph
-        written.bytes(DATASETTE_METADATA, _json(datasette_metadata(reg, meta, meta["name"], tables)))
+        for rel, data in datasette_files(reg, meta, meta["name"], tables):
+            written.bytes(rel, data)
         for rel, data in copied.items():
             written.bytes(rel, data)
         written.bytes("validation/index.html", report)

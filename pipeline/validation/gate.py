@@ -27,11 +27,13 @@ from .working import WorkingCopy
 
 @dataclass
 class Outcome:
-    """One expectation's verdict, as the validation report shows it."""
+    """One expectation's verdict, as the validation report shows it: the sentence that says it to
+    people (its description, registry/sentences.py), then its name and arguments as GX runs it."""
     expectation: str
     kwargs: dict
     success: bool
     details: str = ""
+    description: str = ""
 
 
 @dataclass
@@ -83,7 +85,7 @@ def _validate(batches: list) -> dict[str, list[Outcome]]:
                 details = (f"{count} unexpected; " if count is not None else "") + f"e.g. {sample!r}"
                 if again.exception_info and again.exception_info.get("raised_exception"):
                     details = str(again.exception_info.get("exception_message"))[:300]
-            outcomes.append(Outcome(config.type, _kwargs(config), bool(r.success), details))
+            outcomes.append(Outcome(config.type, _kwargs(config), bool(r.success), details, config.description or ""))
         results[name] = outcomes
     return results
 
@@ -224,7 +226,7 @@ class Gate:
         self._process.join()
         self._conn.close()
 
-    def __enter__(self) -> "Gate":
+    def __enter__(self) -> Gate:
         return self
 
     def __exit__(self, *exc) -> None:

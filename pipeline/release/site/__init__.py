@@ -3,8 +3,9 @@
 Each source is shown verbatim with every quoted passage highlighted and explained; each canonical
 concept and role has a page with its evidence and every wording the sources use for it; the front
 page shows the roles, the career ladder, the most widely stated duties and skills, the salaries
-side by side and each source's coverage. It is generated with every build, from the validated
-tables, so it can never disagree with them.
+side by side and each source's coverage. Every page has a search box (search.py), links the
+downloads and says how to cite the release (cite.py, from its CITATION.cff). It is generated with
+every build, from the validated tables, so it can never disagree with them.
 
 It must open from file:// with no network: every link is relative, the one style sheet and script
 are files of the site, each page embeds its own data (a file:// page cannot fetch()), and nothing
@@ -21,6 +22,7 @@ import pyarrow as pa
 from ...curation.sources import Source
 from ...registry.model import REVIEWS, Registry
 from .assets import assets
+from .cite import render_cite
 from .concept_page import render_concept
 from .concepts import ROLE_KIND, Catalogue
 from .evidence import Evidence
@@ -30,13 +32,15 @@ from .indexes import render_concepts, render_roles, render_sources
 from .layout import Site
 from .overview import render_overview
 from .role_page import render_role
+from .search import INDEX, index_script, render_search, search_index
 from .source_page import render_source
 
 
-def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, Source],
-                meta: dict) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site, as (path inside site/, bytes), one at a time."""
-    site = Site(meta["title"], meta["version"])
+def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, Source], meta: dict,
+                copied: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site, as (path inside site/, bytes), one at a time; `copied` are the files the
+    build copies into the release as they are (CITATION.cff among them)."""
+    site = Site(meta["title"], meta["version"], meta["name"])
     catalogue = Catalogue(reg, tables)
     fact_tables = FactTables(reg, tables, catalogue)
     sidecar = reg.sidecar_table()
@@ -45,6 +49,9 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
     review_counts = {(k["source_id"], k["review_status"]): k["count_all"] for k in
                      tables[REVIEWS].group_by(["source_id", "review_status"]).aggregate([([], "count_all")]).to_pylist()}
     yield from assets(reg)
+    yield f"assets/{INDEX}", index_script(search_index(reg, tables, catalogue, source_rows))
+    yield "search.html", render_search(site)
+    yield "cite.html", render_cite(site, reg, copied)
     yield "index.html", render_overview(site, reg, meta, tables, catalogue, fact_tables, source_rows, review_counts)
     yield "sources/index.html", render_sources(site, source_rows, fact_tables)
     for row in source_rows:

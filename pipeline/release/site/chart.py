@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from ...registry.model import Registry
-from .markup import esc, href, humanise, number
+from .markup import esc, href, humanise, number, scroll_box
 
 SALARIES, OPEN_BOUND = "salaries", "open_bound"
 UP, DOWN = "up", "down"
@@ -178,10 +178,11 @@ class SalaryChart:
             grid.append(f'<line class="grid" x1="{x(tick)}" y1="{TOP - 6}" x2="{x(tick)}" y2="{height - 10}"/>'
                         f'<text class="axis" x="{x(tick)}" y="{TOP - 12}" text-anchor="middle">${number(round(tick))}</text>')
             tick += step
-        return (f'<figure class="chart"><svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="salary-title" '
+        return (f'<figure class="chart"><div class="scroll" tabindex="0" role="region" aria-label="Salary chart">'
+                f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="salary-title" '
                 f'xmlns="http://www.w3.org/2000/svg"><title id="salary-title">Salaries stated by the sources, in US dollars '
                 f'a year, by country and career level; the same figures are in the table below.</title>'
-                f'{"".join(grid)}{"".join(parts)}</svg><figcaption>Bars are stated ranges, dots single figures, '
+                f'{"".join(grid)}{"".join(parts)}</svg></div><figcaption>Bars are stated ranges, dots single figures, '
                 'dashed lines open bounds ("or more", "up to"). Figures in other currencies without a reference year '
                 'have no dollar value and are written out instead. Restated figures are left out.</figcaption></figure>')
 
@@ -198,7 +199,7 @@ class SalaryChart:
                         f"<td>{esc(_stated(row))}</td><td class=\"num\">{esc(_usd(row)) or '—'}</td>"
                         f"<td>{esc(humanise(row['fx_basis']))}</td><td>{esc(row['provider'] or '')}</td>"
                         f"<td>{links}</td></tr>")
-        return ('<div class="scroll"><table class="salaries"><caption class="hint">The salary figures, one row per '
-                'distinct figure</caption><thead><tr><th>country</th><th>level, statistic</th><th>as stated</th>'
-                '<th class="num">US dollars a year</th><th>exchange rate</th><th>provider</th><th>stated in</th></tr>'
-                f'</thead><tbody>{"".join(body)}</tbody></table></div>')
+        return scroll_box('<table class="salaries"><caption class="hint">The salary figures, one row per '
+                          'distinct figure</caption><thead><tr><th>country</th><th>level, statistic</th><th>as stated</th>'
+                          '<th class="num">US dollars a year</th><th>exchange rate</th><th>provider</th><th>stated in</th>'
+                          f'</tr></thead><tbody>{"".join(body)}</tbody></table>', "Salary figures")

@@ -86,3 +86,20 @@ class Catalogue:
 
     def row(self, kind: str, ident: str) -> dict | None:
         return self.entries.get(kind, {}).get(ident)
+
+    @cached_property
+    def _entry_kinds(self) -> dict[str, list[str]]:
+        kinds: dict[str, list[str]] = {}
+        for kind, entries in self.entries.items():
+            for ident in entries:
+                kinds.setdefault(ident, []).append(kind)
+        return kinds
+
+    def named(self, ident: str, prefer: str) -> tuple[str, str] | None:
+        """The taxonomy entry (kind, id) a definition means by `ident`: of the kind `prefer` if it has
+        one, else of the first kind that does. Values of typed columns are plain words (other, degree)
+        and are never taken for a name."""
+        kinds = self._entry_kinds.get(ident, [])
+        if not kinds:
+            return None
+        return (prefer if prefer in kinds else kinds[0]), ident

@@ -4,6 +4,8 @@ The derived tables (concept_evidence, role_profiles, attested_labels) say how ma
 concept and in which words; the statements themselves (every fact row naming the concept, with its
 wording) are gathered here from the fact tables into one narrow Arrow table, grouped by concept, so
 that a concept page lists every row that uses each wording without any table being filtered per page.
+The same statements, reduced once to their distinct (language, source, setting) for each concept and
+role, are what the filters of concept and role pages match a row of a profile against.
 """
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ from .concepts import Catalogue
 from .grouping import Groups, joined_key
 
 KEY = ("concept_type", "concept_id")
+STATED = ("lang", "source_id", "setting")  # what a reader filters a concept's or a role's rows by
+COLUMNS = {"key": pa.string(), "role_id": pa.string(), "lang": pa.string(), "text": pa.string(),
+           "row_id": pa.string(), "source_id": pa.string(), "setting": pa.string(), "line": pa.int64(),
+           "restates": pa.string()}
 SUMMARY, PROFILES, WORDINGS = "concept_evidence", "role_profiles", "attested_labels"
 
 
@@ -26,6 +32,8 @@ class Evidence:
         self.summary, self.profiles, self.wordings = by_concept(SUMMARY), by_concept(PROFILES), by_concept(WORDINGS)
         self.profiles_by_role = Groups(tables[PROFILES], "role_id")
         self.statements = self._statements(reg, tables, catalogue)
+        distinct = self.statements.table.group_by(["key", "role_id", *STATED]).aggregate([])
+        self.stated = Groups(distinct, joined_key(distinct, ["key", "role_id"], "|"))
 
     @staticmethod
     def _statements(reg: Registry, tables: dict[str, pa.Table], catalogue: Catalogue) -> Groups:
@@ -34,16 +42,12 @@ class Evidence:
             for name in kind.fact_tables:
                 data, table = tables[name], reg.tables[name]
                 n = data.num_rows
-                parts.append(pa.table({
-                    "key": pc.binary_join_element_wise(pa.array([kind.name] * n, pa.string()),
-                                                               data.column(kind.field.name).cast(pa.string()), ":"),
-                    "lang": data.column("lang").cast(pa.string()), "text": data.column("text").cast(pa.string()),
-                    "row_id": data.column(table.primary_key[0]).cast(pa.string()),
-                    "source_id": data.column("source_id").cast(pa.string()), "line": data.column("line").cast(pa.int64()),
-                    "restates": data.column("restates").cast(pa.string())}))
-        empty = pa.table({c: pa.array([], t) for c, t in (("key", pa.string()), ("lang", pa.string()),
-                          ("text", pa.string()), ("row_id", pa.string()), ("source_id", pa.string()),
-                          ("line", pa.int64()), ("restates", pa.string()))})
+                columns = {"key": pc.binary_join_element_wise(pa.array([kind.name] * n, pa.string()),
+                                                              data.column(kind.field.name).cast(pa.string()), ":"),
+                           "row_id": data.column(table.primary_key[0])}
+                parts.append(pa.table({c: (columns[c] if c in columns else data.column(c)).cast(t)
+                                       for c, t in COLUMNS.items()}))
+        empty = pa.table({c: pa.array([], t) for c, t in COLUMNS.items()})
         combined = pa.concat_tables(parts) if parts else empty
         return Groups(combined, "key")
 
@@ -63,8 +67,13 @@ class Evidence:
     def statements_of(self, kind: str, ident: str) -> dict[tuple[str, str], list[dict]]:
         """Every fact row stating the concept, by its wording (lang, text), in row-id order."""
         out: dict[tuple[str, str], list[dict]] = {}
-        for row in self.statements.rows(f"{kind}:{ident}", ["lang", "text", "row_id", "source_id", "line", "restates"]):
+        for row in self.statements.rows(f"{kind}:{ident}", ["lang", "text", "row_id", "source_id", "setting", "line",
+                                                             "restates"]):
             out.setdefault((row["lang"], row["text"]), []).append(row)
         for rows in out.values():
             rows.sort(key=lambda r: r["row_id"])
         return out
+
+    def stated_by(self, kind: str, ident: str, role: str) -> list[tuple[str, str, str]]:
+        """Every distinct (language, source, setting) in which the sources state the concept for the role."""
+        return sorted(tuple(r[c] for c in STATED) for r in self.stated.rows(f"{kind}:{ident}|{role}", list(STATED)))

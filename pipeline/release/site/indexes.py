@@ -7,7 +7,7 @@ from .concepts import ROLE_KIND, Catalogue
 from .evidence import SUMMARY
 from .facts import FactTables
 from .layout import Site
-from .markup import esc, href, lang_attrs
+from .markup import esc, href, lang_attrs, scroll_box
 
 
 def render_sources(site: Site, source_rows: list[dict], fact_tables: FactTables) -> bytes:
@@ -18,8 +18,9 @@ def render_sources(site: Site, source_rows: list[dict], fact_tables: FactTables)
     return site.page("sources/index.html", "Sources",
                      f'<h1>Sources ({len(source_rows):,})</h1><p class="hint">Each page shows the verbatim text with '
                      'every quoted passage highlighted; select one to see the rows that rest on it.</p>'
-                     '<div class="scroll"><table><thead><tr><th>source</th><th>lang</th><th>title</th><th>title in '
-                     f'English</th><th class="num">fact rows</th></tr></thead><tbody>{body}</tbody></table></div>',
+                     + scroll_box('<table><thead><tr><th>source</th><th>lang</th><th>title</th><th>title in '
+                                  f'English</th><th class="num">fact rows</th></tr></thead><tbody>{body}</tbody></table>',
+                                  "Sources"),
                      section="sources/index.html")
 
 
@@ -45,8 +46,9 @@ def render_concepts(site: Site, catalogue: Catalogue, tables: dict[str, pa.Table
                        for _, _, ident, e in rows)
         out.append(f'<h2 id="{esc(name)}">{esc(kind.title)} ({len(rows):,})</h2>'
                    f'<p class="hint">{esc(kind.taxonomy.description if kind.taxonomy else kind.field.description)}</p>'
-                   '<table><thead><tr><th>concept</th><th>id</th><th class="num">sources</th><th>languages</th>'
-                   f'<th class="num">mentions</th></tr></thead><tbody>{body}</tbody></table>')
+                   + scroll_box('<table><thead><tr><th>concept</th><th>id</th><th class="num">sources</th>'
+                                '<th>languages</th><th class="num">mentions</th></tr></thead>'
+                                f'<tbody>{body}</tbody></table>', kind.title))
     return site.page("concepts/index.html", "Concepts", "".join(out), section="concepts/index.html")
 
 

@@ -71,3 +71,9 @@ def number(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def scroll_box(table: str, label: str) -> str:
+    """A wide table in a box of its own that scrolls sideways, so the page never does; the box is a
+    named, focusable region, so a keyboard can scroll it too."""
+    return f'<div class="scroll" tabindex="0" role="region" aria-label="{esc(label)}">{table}</div>'

@@ -16,7 +16,7 @@ from .concepts import ROLE_KIND, Catalogue
 from .evidence import SUMMARY
 from .facts import FactTables
 from .layout import Site
-from .markup import esc, href
+from .markup import esc, href, scroll_box
 
 LEVELS = "career_levels"
 SHARED_KINDS = ("duty", "skill")
@@ -60,18 +60,22 @@ def _most_shared(tables: dict[str, pa.Table], catalogue: Catalogue) -> str:
                        f'<td class="langs">{esc(r["original_languages"] or "")} → {esc(r["languages"] or "")}</td>'
                        f'<td class="num">{r["mention_count"]:,}</td></tr>'
                        for r in rows[:SHARED_SHOWN])
-        out.append(f'<div class="card"><h3>{esc(catalogue.kinds[kind].title)}</h3><table><thead><tr><th>concept</th>'
-                   '<th class="num">origins</th><th class="num">sources</th><th>original → published languages</th>'
-                   '<th class="num">mentions</th></tr></thead>'
-                   f'<tbody>{body}</tbody></table><p><a href="concepts/index.html#{esc(kind)}">All '
-                   f'{len(rows):,} stated</a></p></div>')
+        title = catalogue.kinds[kind].title
+        table = ('<table><thead><tr><th>concept</th><th class="num">origins</th><th class="num">sources</th>'
+                 '<th>original → published languages</th><th class="num">mentions</th></tr></thead>'
+                 f'<tbody>{body}</tbody></table>')
+        out.append(f'<div class="card"><h3>{esc(title)}</h3>{scroll_box(table, title)}'
+                   f'<p><a href="concepts/index.html#{esc(kind)}">All {len(rows):,} stated</a></p></div>')
     out.append("</div>")
     return "".join(out)
 
 
 def _coverage(source_rows: list[dict], fact_tables: FactTables, reviews: dict[tuple[str, str], int]) -> str:
     names = fact_tables.tables
-    head = "".join(f'<th class="num" title="{esc(t.description)}">{esc(fact_tables.label(t))}</th>' for t in names)
+    # The column heads are set upright (read bottom to top), so that a column is as wide as its figures
+    # and the whole table fits a desktop screen; a phone scrolls it in its box.
+    head = "".join(f'<th class="num" title="{esc(t.description)}"><span>{esc(fact_tables.label(t))}</span></th>'
+                   for t in names)
     body = []
     for s in source_rows:
         counts = fact_tables.counts(s["source_id"])
@@ -83,17 +87,18 @@ def _coverage(source_rows: list[dict], fact_tables: FactTables, reviews: dict[tu
                     f'<td class="num">{reviews.get((s["source_id"], "excluded"), 0):,}</td></tr>')
     return ('<h2 id="coverage">Coverage per source</h2><p class="hint">Rows each source contributes to each fact '
             'table, and its lines as reviewed: mapped (some fact quotes them) or excluded with a reason.</p>'
-            f'<div class="scroll"><table class="coverage"><thead><tr><th>source</th><th>lang</th>{head}'
-            '<th class="num">all facts</th><th class="num">lines mapped</th><th class="num">lines excluded</th></tr>'
-            f'</thead><tbody>{"".join(body)}</tbody></table></div>')
+            + scroll_box(f'<table class="coverage"><thead><tr><th>source</th><th>lang</th>{head}'
+                         '<th class="num"><span>all facts</span></th><th class="num"><span>lines mapped</span></th>'
+                         '<th class="num"><span>lines excluded</span>'
+                         f'</th></tr></thead><tbody>{"".join(body)}</tbody></table>', "Coverage per source"))
 
 
 def render_overview(site: Site, reg: Registry, meta: dict, tables: dict[str, pa.Table], catalogue: Catalogue,
                     fact_tables: FactTables, source_rows: list[dict], reviews: dict[tuple[str, str], int]) -> bytes:
     langs = sorted({s["lang"] for s in source_rows})
     facts = sum(tables[t.name].num_rows for t in fact_tables.tables)
-    licences = ", ".join(f'<a href="{esc(l.get("path") or "")}" rel="noreferrer">{esc(l.get("title") or l.get("name"))}</a>'
-                         if l.get("path") else esc(l.get("title") or l.get("name")) for l in meta.get("licenses") or [])
+    licences = ", ".join(f'<a href="{esc(x.get("path") or "")}" rel="noreferrer">{esc(x.get("title") or x.get("name"))}</a>'
+                         if x.get("path") else esc(x.get("title") or x.get("name")) for x in meta.get("licenses") or [])
     levels = {r["level_id"]: (r["rank"], r["label_en"]) for r in ladder(tables)}
     chart = SalaryChart(reg, tables, levels)
     body = (f'<h1>{esc(meta.get("title"))}</h1><p>{esc(meta.get("description") or "")}</p>'
@@ -102,5 +107,7 @@ def render_overview(site: Site, reg: Registry, meta: dict, tables: dict[str, pa.
             f'{" · licence " + licences if licences else ""}</p>'
             f"{_roles(catalogue)}{_ladder(tables)}{_most_shared(tables, catalogue)}"
             f'<h2 id="salaries">Salaries by country and level</h2>{chart.svg()}{chart.table("")}'
-            f"{_coverage(source_rows, fact_tables, reviews)}")
+            f"{_coverage(source_rows, fact_tables, reviews)}"
+            '<h2 id="tables">How the tables join</h2><p><a href="../schema.svg">A diagram of every table and its keys</a>, '
+            'each foreign key drawn to the table it names (written by the build from the registry, like DATA_DICTIONARY.md).</p>')
     return site.page("index.html", "Overview", body, section="index.html")

@@ -3,8 +3,10 @@
 The text is drawn in its own language and direction (an Arabic text right to left), line by line,
 each line numbered and linkable (#L12). Every piece a quote covers is a focusable <mark> coloured by
 the table of its innermost fact and listing all its facts (data-f); the page's script shows them in
-the panel. Every fact's row id is an anchor at the start of its quote, so `<source>.html#<row id>`
-is a permalink to the fact. Lines a curator deliberately left out are marked in the gutter and
+the panel (beside the text, or a sheet at the bottom of a phone's screen). A line is one stop for
+Tab, its first highlight, and the arrow keys move between the highlights of a line (a roving
+tabindex), so a keyboard crosses the text line by line. Every fact's row id is an anchor at the start
+of its quote, so `<source>.html#<row id>` is a permalink to the fact. Lines a curator deliberately left out are marked in the gutter and
 listed with their reasons. Without the script the text, the highlights and their tooltips remain.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from ...curation.sources import Source
 from .facts import Fact, FactTables
 from .layout import Site
-from .markup import esc, href, json_script, lang_attrs
+from .markup import esc, href, json_script, lang_attrs, scroll_box
 from .segments import cut
 
 EXCLUDED = "excluded"
@@ -71,10 +73,12 @@ def _legend(facts_tables: FactTables, counts: dict[str, int]) -> str:
                      f'</span>{esc(facts_tables.label(table))} <span class="count">{n:,}</span></li>')
     return ('<section class="legend" aria-labelledby="legend-h"><h2 id="legend-h">Highlights by table</h2>'
             f'<ul>{"".join(items)}</ul><p class="hint">A passage quoted by several facts is underlined once per '
-            'extra fact and coloured by its innermost one.</p></section>')
+            'extra fact and coloured by its innermost one. Tap or click a passage to see its rows.</p></section>')
 
 
-def _piece(text: str, piece, facts: list[Fact], fact_tables: FactTables, titles: dict[int, str], ids: set[str]) -> str:
+def _piece(text: str, piece, facts: list[Fact], fact_tables: FactTables, titles: dict[int, str], ids: set[str],
+           stop: bool) -> str:
+    """A piece of a line; `stop` makes it the line's one stop for Tab (its first highlight)."""
     anchors = ""
     for i in piece.opens:
         if facts[i].row_id not in ids:  # an id is unique in a page, even if two tables shared a row id
@@ -87,7 +91,8 @@ def _piece(text: str, piece, facts: list[Fact], fact_tables: FactTables, titles:
     table = fact_tables.tables[facts[inner].table].name
     depth = min(len(piece.facts), 4)
     tip = "; ".join(dict.fromkeys(titles[i] for i in piece.facts))
-    return (f'{anchors}<mark class="t-{table} d{depth}" data-f="{" ".join(map(str, piece.facts))}" tabindex="0" '
+    return (f'{anchors}<mark class="t-{table} d{depth}" data-f="{" ".join(map(str, piece.facts))}" '
+            f'tabindex="{0 if stop else -1}" '
             f'title="{esc(tip)}">{words}</mark>')
 
 
@@ -102,8 +107,8 @@ def _excluded_list(source: Source, reviews: list[dict]) -> str:
     return (f'<section class="excluded" id="excluded"><h2>Excluded lines ({len(rows):,})</h2>'
             '<p>Lines a curator read and deliberately left out, with the reason; they are marked '
             '<span class="xmark">excluded</span> in the gutter of the text.</p>'
-            '<table><thead><tr><th>line</th><th>text</th><th>reason</th></tr></thead>'
-            f"<tbody>{body}</tbody></table></section>")
+            + scroll_box('<table><thead><tr><th>line</th><th>text</th><th>reason</th></tr></thead>'
+                         f"<tbody>{body}</tbody></table>", "Excluded lines") + "</section>")
 
 
 def render_source(site: Site, source: Source, source_row: dict, columns: list[str], reg_fields: dict,
@@ -121,7 +126,8 @@ def render_source(site: Site, source: Source, source_row: dict, columns: list[st
         tip = (f' title="excluded: {esc(review["exclusion_reason"])}"' if excluded
                else f' title="{review["fact_count"]} fact(s)"' if review else "")
         mark = '<span class="xmark">excluded</span>' if excluded else ""
-        body = "".join(_piece(text, p, facts, fact_tables, titles, ids) for p in pieces)
+        first = next((p for p in pieces if p.facts), None)
+        body = "".join(_piece(text, p, facts, fact_tables, titles, ids, p is first) for p in pieces)
         out.append(f'<div class="l{" x" if excluded else ""}" id="L{number}"><span class="g"><a class="n" '
                    f'href="#L{number}" tabindex="-1"{tip}>{number}</a>{mark}</span><div class="t">{body}</div></div>')
     lang = source.meta.get("lang")
@@ -132,9 +138,11 @@ def render_source(site: Site, source: Source, source_row: dict, columns: list[st
             f"{_meta(source_row, reg_fields, columns)}{_legend(fact_tables, counts)}"
             '<div class="reader">'
             f'<section class="text" aria-label="Verbatim text"{lang_attrs(lang)}>{"".join(out)}</section>'
-            '<aside class="panel" id="panel" tabindex="-1" aria-live="polite" aria-labelledby="panel-h">'
-            '<h2 id="panel-h">Facts</h2><div id="panel-body"><p class="hint">Select a highlighted passage (click it, '
-            'or move to it with Tab and press Enter) to see the rows that quote it.</p>'
+            '<aside class="panel" id="panel" tabindex="-1" aria-labelledby="panel-h">'
+            '<div class="panel-head"><h2 id="panel-h">Facts</h2><button type="button" id="panel-close" hidden>'
+            'Close <kbd>Esc</kbd></button></div><div id="panel-body" aria-live="polite"><p class="hint">Select a '
+            'highlighted passage (tap or click it, or move to it with Tab, the arrow keys within a line, and press '
+            'Enter) to see the rows that quote it.</p>'
             '<noscript><p>The fact panel needs JavaScript; each highlighted passage names its facts in its '
             'tooltip.</p></noscript></div></aside></div>'
             f"{_excluded_list(source, reviews)}</article>")
