@@ -33,7 +33,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ..curation.reference import SCHEMES
 from ..registry.model import Registry
-from ..transform.evidence import concept_columns
+from ..transform.evidence import concept_columns, wording_digest
 from .annotations import annotation_id
 
 SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
@@ -126,7 +126,7 @@ def _labels(g: Graph, reg: Registry, tables: dict[str, pa.Table]) -> None:
             if kind not in taxonomy_kinds:
                 continue
             key = (kind, concept, row["lang"], row["text"])
-            digest = row["label_id"].rsplit(":", 1)[-1] if "label_id" in row else _digest(row["text"])
+            digest = wording_digest(row["text"])  # the label id's own digest, for artefacts too
             label = URIRef(str(concept_iri(kind, concept)) + f"#label-{row['lang']}-{digest}")
             subject = concept_iri(kind, concept)
             if (label, RDF.type, SKOSXL.Label) in g:
@@ -146,12 +146,6 @@ def _labels(g: Graph, reg: Registry, tables: dict[str, pa.Table]) -> None:
                 g.add((label, PROV.wasDerivedFrom, annotation))
             for source_id in sources_of.get(key, ()):
                 g.add((label, DCTERMS.source, ours(f"sources/{source_id}.txt")))
-
-
-def _digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _matches(g: Graph, tables: dict[str, pa.Table]) -> None:

@@ -76,6 +76,11 @@ def concept_labels(reg: Registry, tables: dict[str, pa.Table]) -> dict[tuple[str
     return out
 
 
+def wording_digest(text: str) -> str:
+    """The part of a wording's label id that names its text: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def _joined(values) -> str | None:
     values = sorted(v for v in values if v is not None)
     return ", ".join(values) if values else None
@@ -163,7 +168,7 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
                      "restatement_count": p["restatements"]} for (role, kind, concept), p in profiles.items()]
     label_rows, label_source_rows = [], []
     for (kind, concept, lang, text), w in wordings.items():
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        digest = wording_digest(text)
         label_id = f"{kind}:{concept}:{lang}:{digest}"
         row_id, table, text_en = w["first"]
         label_rows.append({"label_id": label_id, "concept_type": kind, "concept_id": concept,
