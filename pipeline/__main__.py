@@ -91,7 +91,10 @@ def _counts(layout: Layout, args) -> str:
     from .transform.evidence import derive
 
     checked = check(layout, compare_counts=False)
-    tables = assemble(checked)
+    try:
+        tables = assemble(checked)
+    finally:
+        checked.cache.close()
     tables.update(derive(checked.registry, tables))
     path = layout.schemas / "row_counts.csv"
     path.write_text(row_counts.render(observed_counts(checked, tables)), encoding="utf-8")
@@ -138,8 +141,10 @@ def main(argv: list[str] | None = None, layout: Layout | None = None) -> int:
     diff.add_argument("old", nargs="?", default=None, help="older release folder (default: the latest frozen release)")
     diff.add_argument("new", nargs="?", default="output", help="newer release folder (default: output)")
     args = parser.parse_args(argv)
-    if argv is None and hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends us quietly, as Unix tools do
+    if argv is None and args.command == "diff" and hasattr(signal, "SIGPIPE"):
+        # `make diff | head` ends the diff quietly, as Unix tools do. Only there: a command with worker
+        # processes must outlive a pipe to a worker that died (it says why the worker died instead).
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     layout = layout or Layout.default()
     started = time.perf_counter()
     try:

@@ -19,6 +19,7 @@ from .common.files import decode_utf8, list_inputs, read_input
 from .common.paths import Layout
 from .common.problems import Problems, StageFailed
 from .common.timings import stage
+from .common.workers import Workers
 from .curation.crosswalks import check_crosswalks
 from .curation.dataset import load_dataset
 from .curation.reference import load_code_lists, load_reference
@@ -26,11 +27,9 @@ from .curation.row_counts import ALL, load_expected, totals
 from .curation.row_counts import WHERE as COUNTS
 from .curation.sources import Source, load_sources
 from .curation.taxonomy import Entry, known_ids, load_taxonomies
-from .partitions import CHANGED_DURING_BUILD, Partition, PartitionRows, compute_partitions, partition_rows, validate_partitions
+from .partitions import Partition, compute_partitions, read_rows, validate_partitions
 from .registry.model import Registry, registry
 
-# Partitions whose rows are converted to Arrow together when the final tables are assembled.
-ASSEMBLY_GROUP = 250
 # Published beside the data: how to cite it and under which terms.
 COPIED = ("CITATION.cff", "LICENSE.md")
 
@@ -43,7 +42,6 @@ class Checked:
     sources: dict[str, Source]
     taxonomies: dict[str, dict[str, Entry]]
     partitions: list[Partition]
-    fresh: dict[str, PartitionRows]
     expected_counts: dict
     copied: dict[str, bytes]
     cache: Cache
@@ -153,8 +151,10 @@ def _check_counts(expected: dict, observed: dict, problems: Problems, tables: se
                          "intended, run `make counts` and commit schemas/row_counts.csv")
 
 
-def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = None) -> Checked:
-    """Load, verify, normalize and validate; StageFailed carries every problem found on the way."""
+def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = None,
+          workers: Workers | None = None) -> Checked:
+    """Load, verify, normalize and validate; StageFailed carries every problem found on the way.
+    Mappings are verified in `workers` (a pool of this check's own when none is given)."""
     inside = layout.written_inside(layout.cache)
     if inside is None and layout.cache.resolve().is_relative_to(layout.output.resolve()):
         inside = layout.output  # replaced whole by every build
@@ -166,12 +166,15 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
         raise StageFailed(problems)
     cache = cache or Cache(layout)
     try:
-        return _check(layout, compare_counts, cache)
+        if workers is None:
+            with Workers() as own:
+                return _check(layout, compare_counts, cache, own)
+        return _check(layout, compare_counts, cache, workers)
     finally:  # what was verified is kept, even when a later step finds a problem
         cache.save_index()
 
 
-def _check(layout: Layout, compare_counts: bool, cache: Cache) -> Checked:
+def _check(layout: Layout, compare_counts: bool, cache: Cache, workers: Workers) -> Checked:
     problems = Problems()
     # Load inputs.
     reg = registry(layout)
@@ -183,7 +186,7 @@ def _check(layout: Layout, compare_counts: bool, cache: Cache) -> Checked:
     copied = load_copied(layout, problems)
     _stop_if(problems)  # offsets and ids mean nothing against a changed source or a broken taxonomy
     # Verify every mapping, normalize its facts into rows, validate them (cached, on both cores).
-    partitions, fresh = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache)
+    partitions = compute_partitions(reg, sources, known_ids(taxonomies, reg), layout, problems, cache, workers)
     _mapping_problems(reg, sources, taxonomies, partitions, layout, problems)
     check_crosswalks(taxonomies, load_code_lists(layout, problems, reference), problems)
     _stop_if(problems)
@@ -195,7 +198,7 @@ def _check(layout: Layout, compare_counts: bool, cache: Cache) -> Checked:
     _stop_if(problems)
     derived = {t.name for t in reg.tables.values() if t.derived}  # reported by build, once assembled
     counts = {name: n for (name, source_id), n in observed.items() if source_id == ALL and name not in derived}
-    return Checked(reg, meta, sources, taxonomies, partitions, fresh, expected, copied, cache, counts)
+    return Checked(reg, meta, sources, taxonomies, partitions, expected, copied, cache, counts)
 
 
 def observed_counts(checked: Checked, tables: dict) -> dict[tuple[str, str], int]:
@@ -222,51 +225,16 @@ def quotes_found(checked: Checked) -> dict[str, int]:
 
 
 def assemble(checked: Checked) -> dict:
-    """The final tables, as Arrow, in primary-key order: the partitions' rows converted to Arrow
-    a group at a time (so no table is ever held as Python objects whole), small tables added."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from .transform.frames import rows_to_arrow, to_arrow
+    """The final tables, as Arrow, in primary-key order: the partitions' files and the small tables
+    put together in DuckDB (transform/assemble.py)."""
+    from .transform.assemble import assemble as in_duckdb
+    from .transform.frames import to_arrow
 
     reg = checked.registry
     small, _ = small_tables(reg, checked.sources, checked.taxonomies)
-    pieces: dict[str, list] = {name: [] for name in reg.tables}
-    group: dict[str, list] = {}
-
-    def flush() -> None:
-        for name, rows in group.items():
-            pieces[name].append(rows_to_arrow(reg.tables[name], rows))
-        group.clear()
-
-    for i, part in enumerate(checked.partitions, 1):
-        rows = partition_rows(part, checked.fresh, checked.cache)
-        if rows is None:
-            raise StageFailed(_lost(part))
-        for name, table_rows in rows.tables.items():
-            group.setdefault(name, []).extend(table_rows)
-        if i % ASSEMBLY_GROUP == 0:
-            flush()
-    flush()
-    tables = {}
-    for name, table in reg.tables.items():
-        if table.derived:
-            continue
-        parts = pieces.pop(name)
-        if name in small:
-            data = to_arrow(table, small[name])
-        else:
-            data = pa.concat_tables(parts) if parts else rows_to_arrow(table, [])
-        del parts
-        order = pc.sort_indices(data, sort_keys=[(k, "ascending") for k in table.primary_key])
-        tables[name] = data.take(order)
-    return tables
-
-
-def _lost(part: Partition) -> Problems:
-    problems = Problems()
-    problems.add(part.file, 1, CHANGED_DURING_BUILD)
-    return problems
+    folder = checked.cache.rows_folder()
+    return in_duckdb(reg, (read_rows(folder, part) for part in checked.partitions if part.counts),
+                     {name: to_arrow(reg.tables[name], rows) for name, rows in small.items()})
 
 
 def build(layout: Layout, target) -> Checked:
@@ -274,46 +242,58 @@ def build(layout: Layout, target) -> Checked:
     from .release import fingerprint
     from .release.publish import publishing
     from .release.report import render_report
-    from .release.write import write_release
+    from .release.reuse import Reuse
+    from .release.write import write_parquet_files, write_release
     from .transform.evidence import derive
     from .validation import gate
     from .validation.tables import Coverage, artefact_problems, foreign_key_problems
-    from .validation.working import WorkingCopy
 
     stamp = fingerprint.compute(layout)
-    with gate.start() as release_gate:  # imports Great Expectations in a worker while we check
-        with stage("check"):
-            checked = check(layout)
-        # Validate every table with pandera (partitions validated once per content), then across tables.
-        problems = Problems()
-        with stage("pandera"):
-            validate_partitions(checked.registry, checked.partitions, checked.fresh, checked.cache, problems)
-            small, origins = small_tables(checked.registry, checked.sources, checked.taxonomies)
-            _validate_small_tables(checked.registry, small, origins, checked.cache, problems)
-        _stop_if(problems)
-        with stage("assemble"):
-            tables = assemble(checked)
-        # Derive the evidence tables, and hold them to their counts under review too.
-        with stage("derive evidence"):
-            tables.update(derive(checked.registry, tables))
-        derived = [t.name for t in checked.registry.derived_tables()]  # registry order, for a stable report
-        checked.counts.update({name: tables[name].num_rows for name in derived})
-        with stage("counts and foreign keys"):
-            _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
-            coverage = Coverage(quotes=quotes_found(checked), keys=foreign_key_problems(checked.registry, tables, problems))
-            artefact_problems(checked.registry, tables, checked.sources, problems)
-        _stop_if(problems)
-        # One copy of the final tables, mapped by the gate and the writers alike.
-        with stage("working copy"):
-            working = WorkingCopy.save(tables, checked.cache.folder)
-        del tables
+    cache = Cache(layout)
+    with Workers() as workers:
+        gate.prepare(workers)  # every worker imports Great Expectations while the inputs are checked
         try:
-            release_gate.submit(checked.registry, working, totals(checked.expected_counts))
-            with stage("release gate"):
-                verdict = release_gate.result()
+            with stage("check"):
+                checked = check(layout, cache=cache, workers=workers)
+            reg = checked.registry
+            # Validate every table with pandera (partitions validated once per content), then across tables.
+            problems = Problems()
+            with stage("pandera"):
+                validate_partitions(reg, checked.partitions, cache, problems, workers)
+                small, origins = small_tables(reg, checked.sources, checked.taxonomies)
+                _validate_small_tables(reg, small, origins, cache, problems)
+            _stop_if(problems)
+            with stage("assemble"):
+                tables = assemble(checked)
+            # Derive the evidence tables, and hold them to their counts under review too.
+            with stage("derive evidence"):
+                tables.update(derive(reg, tables))
+            derived = [t.name for t in reg.derived_tables()]  # registry order, for a stable report
+            checked.counts.update({name: tables[name].num_rows for name in derived})
+            with stage("counts and foreign keys"):
+                _check_counts(checked.expected_counts, observed_counts(checked, tables), problems, set(derived))
+                coverage = Coverage(quotes=quotes_found(checked), keys=foreign_key_problems(reg, tables, problems))
+                artefact_problems(reg, tables, checked.sources, problems)
+            _stop_if(problems)
             with publishing(target) as staging, stage("write and publish"):
-                write_release(staging, checked.registry, working.open(), checked.meta, checked.copied,
-                              render_report(verdict, checked.meta, coverage), stamp, checked.sources)
+                # The Parquet files first: the gate judges these very files while the rest is written.
+                with stage("write parquet"):
+                    written = write_parquet_files(staging, reg, tables, checked.meta)
+                judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},
+                                      totals(checked.expected_counts))
+
+                def report() -> bytes:
+                    with stage("release gate"):
+                        verdict = gate.verdict(workers, judging, reg)
+                    return render_report(verdict, checked.meta, coverage)
+
+                try:
+                    reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id})
+                    write_release(written, reg, tables, checked.meta, checked.copied, report, stamp, checked.sources,
+                                  workers, reuse)
+                except BaseException:
+                    workers.close(failed=True)  # no worker writes on into the staging folder being removed
+                    raise
         finally:
-            working.remove()
+            cache.close()
     return checked

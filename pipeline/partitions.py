@@ -1,41 +1,46 @@
 """What each mapping contributes to the release, computed once per content and side by side.
 
 A mapping is verified against its source (stage 2) and its facts normalized into rows with their
-ids (stage 3) as one unit: a partition of the fact tables. pandera validates a partition's rows
-(stage 4) when a build needs them, and that verdict is cached the same way. Its result depends only on the mapping's bytes, its source's text and language, the
-registry, the concept ids of the taxonomies and the pipeline's code, so it is cached under a key
-of those contents (common/cache.py) and computed again only when one of them changes. A curator
-who edits one mapping waits for that mapping.
+ids (stage 3) as one unit: a partition of the fact tables. Its rows become Arrow there, in the
+worker that verified them, and are kept as one Arrow file in the cache (transform/partition_file.py);
+from then on a build only maps that file: pandera validates it (stage 4, once per content, its
+verdict cached the same way), and the final tables are assembled from the files of all partitions.
+Its result depends only on the mapping's bytes, its source's text and language, the registry, the
+concept ids of the taxonomies and the pipeline's code, so it is cached under a key of those
+contents (common/cache.py) and computed again only when one of them changes. A curator who edits
+one mapping waits for that mapping.
 
 Two facts keep the cache sound without making every taxonomy edit a full re-check: a partition
 without problems stays valid while every concept it uses still exists (adding a concept cannot
 break it), and a partition with problems is reused only with exactly the same ids and sources
 (its hints name them).
 
-Partitions that must be computed or validated are split into chunks handled by worker processes,
-one per core; a chunk is validated by pandera in one pass per table.
+Partitions that must be computed or validated are split into chunks for the build's worker pool
+(common/workers.py); each task is handed what it needs (the registry, the sources, the ids) and
+reads or writes the partition files itself. A chunk is validated by pandera in one pass per table.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
-import multiprocessing
 import operator
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from .common.cache import Cache, key
+from .common.faults import MachineFault
 from .common.files import list_inputs, read_input, survey
 from .common.paths import Layout
 from .common.problems import Problem, Problems
+from .common.workers import Workers
 from .curation.mappings import verify_mapping
 from .curation.records import Known
 from .curation.sources import Source
 from .registry.model import REVIEWS, Registry
-
-CHANGED_DURING_BUILD = ("this mapping changed while the build was running, after it was checked; run the "
-                        "build again")
+from .transform import partition_file
 
 
 @dataclass
@@ -51,13 +56,6 @@ class Partition:
     quotes: dict[str, int] = field(default_factory=dict)  # fact table -> rows whose quote is raw[char_start:char_end]
 
 
-@dataclass
-class PartitionRows:
-    """One mapping's rows (tuples in registry column order), and the record each row came from."""
-    tables: dict = field(default_factory=dict)   # table name -> list of row tuples
-    origins: dict = field(default_factory=dict)  # table name -> {row id: (file, line)}
-
-
 def _ids_fingerprint(known: Known, sources: dict[str, Source]) -> str:
     parts = [f"{t}:{','.join(sorted(ids))}" for t, ids in sorted(known.ids.items())]
     return hashlib.sha256("\n".join([*parts, ",".join(sorted(sources))]).encode()).hexdigest()
@@ -71,18 +69,30 @@ def _valid(part: Partition, known: Known, fingerprint: str) -> bool:
 
 # --- computing partitions (in a worker, or in this process) ----------------------------------------
 
-_CONTEXT: dict = {}
+@dataclass
+class Context:
+    """What a worker needs to verify mappings, handed to it with each chunk."""
+    reg: Registry
+    sources: dict[str, Source]
+    known: Known
+    layout: Layout
+    fingerprint: str
+    rows: Path  # where the partitions' Arrow files are kept (the cache's, or this run's own)
 
 
-def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partition, PartitionRows]:
+def rows_path(folder: Path, entry: str) -> Path:
+    return folder / entry[:2] / f"{entry}.arrow"
+
+
+def _compute_one(path: Path, data: bytes, entry: str, ctx: Context) -> Partition:
+    """Verify one mapping, normalize its facts into rows, and keep them as its Arrow file."""
     from .transform.normalize import normalize_facts
 
-    reg, sources, known, layout = ctx["reg"], ctx["sources"], ctx["known"], ctx["layout"]
+    reg, sources = ctx.reg, ctx.sources
     problems = Problems()
-    verified = verify_mapping(path, data, reg, sources, known, layout, problems)
+    verified = verify_mapping(path, data, reg, sources, ctx.known, ctx.layout, problems)
     rows, origins = normalize_facts(reg, verified.facts, problems)
-    part = Partition(layout.rel(path), entry, verified.source_id)
-    out = PartitionRows()
+    part = Partition(ctx.layout.rel(path), entry, verified.source_id)
     if verified.source_id in sources:
         source = sources[verified.source_id]
         for name, table_rows in rows.items():
@@ -97,97 +107,63 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: dict) -> tuple[Partit
         reviews = reg.tables[REVIEWS]
         rows[REVIEWS] = [{c: getattr(r, c) for c in reviews.columns} for r in verified.reviews]
         origins[REVIEWS] = {(r.source_id, r.line): (part.file, 1) for r in verified.reviews}
+        tuples, lines = {}, {}
         for name, table_rows in rows.items():
             table = reg.tables[name]
             as_tuple = operator.itemgetter(*table.columns)  # every table has two or more columns
-            out.tables[name] = [as_tuple(r) for r in table_rows]
+            key_of = operator.itemgetter(*table.primary_key)
+            tuples[name] = [as_tuple(r) for r in table_rows]
+            lines[name] = [origins[name][key_of(r)][1] for r in table_rows]
             part.counts[name] = len(table_rows)
             for fk in table.foreign_keys:
-                if fk.table in known.ids:
+                if fk.table in ctx.known.ids:
                     part.used.setdefault(fk.table, set()).update(r[fk.field] for r in table_rows if r[fk.field] is not None)
+        if not problems.items:
+            Cache.write_bytes(rows_path(ctx.rows, entry), partition_file.to_bytes(reg, tuples, lines))
     part.used = {t: sorted(ids) for t, ids in part.used.items()}
-    out.origins = origins
     part.problems = problems.items
-    return part, out
+    return part
 
 
-def _validate_chunk(results: list[tuple[Partition, PartitionRows]], reg: Registry) -> None:
-    """pandera on the rows of a chunk of partitions, one pass per table; each failure goes to
-    the partition (and the record) it came from, as one of its problems."""
-    from .transform.frames import arrow_to_frame, rows_to_arrow
-    from .validation.tables import key_of, schema_failures
-
-    clean = [(p, r) for p, r in results if not p.problems and r.tables]
-    for name in sorted({n for _, r in clean for n in r.tables}):
-        table = reg.tables[name]
-        owners = [(p, r) for p, r in clean if name in r.tables]
-        frame = arrow_to_frame(rows_to_arrow(table, [row for _, r in owners for row in r.tables[name]]))
-        failures = schema_failures(table, frame)
-        if not failures:
-            continue
-        bounds, start = [], 0
-        for p, r in owners:
-            bounds.append((start, start + len(r.tables[name]), p, r))
-            start += len(r.tables[name])
-        for index, message in failures:
-            owner = next(((p, r) for lo, hi, p, r in bounds if index is not None and lo <= index < hi), None)
-            if owner is None:  # a failure of the table as a whole: every partition of the chunk shares it
-                for p, _ in owners:
-                    p.problems.append(Problem("schemas/tables.yaml", table.line, message))
-                continue
-            p, r = owner
-            row = key_of(table, frame, index)
-            file, line = r.origins.get(name, {}).get(row, (p.file, 1))
-            p.problems.append(Problem(file, line, f"{message} (row {row})"))
-
-
-def _compute_chunk(chunk: list[tuple[Path, str]]) -> list[tuple[Partition, PartitionRows | None]]:
-    """Compute and cache a chunk of partitions; the rows travel back only when the cache could
-    not keep them."""
-    ctx = _CONTEXT
-    results = []
+def _compute_chunk(chunk: list[tuple[Path, str]], ctx: Context) -> list[Partition]:
+    out = []
     for path, entry in chunk:
         found = Problems()
-        data = read_input(path, "mapping", ctx["layout"], found, inside=ctx["layout"].mappings)
+        data = read_input(path, "mapping", ctx.layout, found, inside=ctx.layout.mappings)
         if data is None:  # changed since it was surveyed: say why, compute nothing
-            results.append((Partition(ctx["layout"].rel(path), entry, path.stem, found.items), PartitionRows()))
+            out.append(Partition(ctx.layout.rel(path), entry, path.stem, found.items))
             continue
-        results.append(_compute_one(path, data, entry, ctx))
-    cache: Cache = ctx["cache"]
-    out = []
-    for part, rows in results:
+        part = _compute_one(path, data, entry, ctx)
         if part.problems:
-            part.fingerprint = ctx["fingerprint"]
-        kept = cache.put("rows", part.entry, rows) and cache.put("partitions", part.entry, part)
-        out.append((part, None if kept else rows))
+            part.fingerprint = ctx.fingerprint
+        out.append(part)
     return out
 
 
 MIN_CHUNK = 25  # fewer mappings than this are verified in this process: a worker would cost more
 
 
-def _chunks(items: list, workers: int) -> list[list]:
-    size = max(MIN_CHUNK, min(500, -(-len(items) // (workers * 4))))
+def _chunks(items: list, workers: Workers) -> list[list]:
+    size = max(MIN_CHUNK, min(500, -(-len(items) // (workers.processes * 4))))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _on_every_core(work, todo: list, workers: int | None) -> list:
-    """`work` over chunks of `todo`, in forked workers (which inherit _CONTEXT) when there is
-    enough to share, else in this process; results in the order of `todo`."""
-    workers = workers or os.cpu_count() or 1  # as many workers as the machine has cores
+def _on_every_core(work, todo: list, context, workers: Workers) -> list:
+    """`work(chunk, context)` over chunks of `todo`, in the pool when there is enough to share,
+    else in this process; results in the order of `todo`."""
     chunks = _chunks(todo, workers)
-    if workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [r for rs in pool.map(work, chunks) for r in rs]
-    return [r for chunk in chunks for r in work(chunk)]
+    if workers.parallel and len(chunks) > 1:
+        jobs = [workers.submit(work, chunk, context) for chunk in chunks]
+        return [r for job in jobs for r in workers.result(job)]
+    return [r for chunk in chunks for r in work(chunk, context)]
 
 
 def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, layout: Layout, problems: Problems,
-                       cache: Cache, workers: int | None = None) -> tuple[list[Partition], dict[str, PartitionRows]]:
-    """Every mapping's partition, and the rows of those computed in this run (by cache entry)."""
+                       cache: Cache, workers: Workers) -> list[Partition]:
+    """Every mapping's partition: found in the cache (with its rows file) or computed now."""
     fingerprint = _ids_fingerprint(known, sources)
     parts: dict[str, Partition] = {}
-    todo: list[tuple[Path, bytes, str]] = []
+    todo: list[tuple[Path, str]] = []
     order: list[str] = []
     paths = []
     for path in list_inputs(layout.mappings, "*", problems, layout):
@@ -198,6 +174,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
                          f"rename it to {path.stem}.yaml or move it elsewhere")
             continue
         paths.append(path)
+    rows = cache.rows_folder()
     for path, digest in survey(paths, "mapping", layout, problems, cache.files, inside=layout.mappings):
         if digest is None:
             continue
@@ -207,76 +184,72 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
                     source.meta["lang"] if source else "")
         order.append(entry)
         hit = cache.get("partitions", entry, Partition)
-        if hit is not None and _valid(hit, known, fingerprint):
+        if hit is not None and _valid(hit, known, fingerprint) and (hit.problems or partition_file.opens(rows_path(rows, entry))):
             parts[entry] = hit
         else:
             todo.append((path, entry))
-    fresh: dict[str, PartitionRows] = {}
-    _CONTEXT.update(reg=reg, sources=sources, known=known, layout=layout, fingerprint=fingerprint, cache=cache)
     if todo:
-        computed = _on_every_core(_compute_chunk, todo, workers)
-        for part, rows in computed:
+        context = Context(reg, sources, known, layout, fingerprint, rows)
+        for part in _on_every_core(_compute_chunk, todo, context, workers):
             parts[part.entry] = part
-            cache.remember("partitions", part.entry, part)
-            if rows is not None:
-                fresh[part.entry] = rows
+            cache.put("partitions", part.entry, part)
     result = [parts[e] for e in order]
     for part in result:
         problems.items.extend(part.problems)
-    return result, fresh
-
-
-def partition_rows(part: Partition, fresh: dict[str, PartitionRows], cache: Cache) -> PartitionRows | None:
-    """The rows of a partition: computed in this run, read from the cache, or, when the cached
-    rows are gone or damaged, computed again from the mapping (None if it changed meanwhile)."""
-    rows = fresh.get(part.entry) or cache.get("rows", part.entry, PartitionRows)
-    return rows if rows is not None else _recompute(part)
-
-
-def _recompute(part: Partition) -> PartitionRows | None:
-    ctx = _CONTEXT
-    layout, reg, sources, cache = ctx["layout"], ctx["reg"], ctx["sources"], ctx["cache"]
-    path = layout.root / part.file
-    data = read_input(path, "mapping", layout, Problems(), inside=layout.mappings)
-    source = sources.get(path.stem)
-    if data is None or source is None:
-        return None
-    if key(cache.salt, reg.digest, part.file, hashlib.sha256(data).digest(), source.sha256,
-           source.meta["lang"]) != part.entry:
-        return None  # the mapping changed after it was checked: the caller says to run again
-    again, rows = _compute_one(path, data, part.entry, ctx)
-    if again.problems:
-        return None
-    cache.put("rows", part.entry, rows)
-    return rows
+    return result
 
 
 # --- validating partitions with pandera (stage 4, at build time) ----------------------------------
 
-def _validate_entries(chunk: list[str]) -> list[tuple[str, list[Problem]]]:
-    ctx = _CONTEXT
-    cache: Cache = ctx["cache"]
-    results = []
-    for entry in chunk:
-        part = ctx["parts"][entry]
-        rows = partition_rows(part, ctx["fresh"], cache)
-        if rows is None:
-            part = Partition(part.file, entry, part.source_id,
-                             [Problem(part.file, 1, CHANGED_DURING_BUILD)])
-            rows = PartitionRows()
-        else:
-            part = Partition(part.file, entry, part.source_id)
-        results.append((part, rows))
-    _validate_chunk(results, ctx["reg"])
-    out = []
-    for part, _ in results:
-        cache.put("validated", part.entry, part.problems)
-        out.append((part.entry, part.problems))
-    return out
+def read_rows(folder: Path, part: Partition) -> dict[str, pa.Table]:
+    """A partition's tables, mapped from its Arrow file (with each row's `_line`). The check found
+    the file whole; one gone or damaged since was removed or changed underneath the command."""
+    path = rows_path(folder, part.entry)
+    try:
+        return partition_file.read(path)
+    except (OSError, pa.ArrowException) as err:
+        if not path.exists():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from err
+        raise MachineFault("a file of the verification cache changed while the command ran", str(path),
+                           "run the command again; the cache is rebuilt") from err
 
 
-def validate_partitions(reg: Registry, parts: list[Partition], fresh: dict[str, PartitionRows], cache: Cache,
-                        problems: Problems, workers: int | None = None) -> None:
+def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> list[tuple[str, list[Problem]]]:
+    """pandera on the rows of a chunk of partitions, one pass per table; each failure goes to the
+    partition, and the record, its row came from."""
+    from .transform.frames import arrow_to_frame
+    from .validation.tables import key_of, schema_failures
+
+    reg, folder = context
+    found: dict[str, list[Problem]] = {p.entry: [] for p in chunk}
+    loaded = [(p, read_rows(folder, p)) for p in chunk]
+    for name in sorted({n for _, tables in loaded for n in tables}):
+        table = reg.tables[name]
+        owners = [(p, tables[name]) for p, tables in loaded if name in tables and tables[name].num_rows]
+        if not owners:
+            continue
+        stacked = pa.concat_tables([data for _, data in owners])
+        frame = arrow_to_frame(partition_file.without_line(stacked))
+        failures = schema_failures(table, frame)
+        if not failures:
+            continue
+        lines = stacked.column(partition_file.LINE).to_pylist()
+        bounds, start = [], 0
+        for p, data in owners:
+            bounds.append((start, start + data.num_rows, p))
+            start += data.num_rows
+        for index, message in failures:
+            owner = next((p for lo, hi, p in bounds if index is not None and lo <= index < hi), None)
+            if owner is None:  # a failure of the table as a whole: every partition of the chunk shares it
+                for p, _ in owners:
+                    found[p.entry].append(Problem("schemas/tables.yaml", table.line, message))
+                continue
+            found[owner.entry].append(Problem(owner.file, lines[index], f"{message} (row {key_of(table, frame, index)})"))
+    return list(found.items())
+
+
+def validate_partitions(reg: Registry, parts: list[Partition], cache: Cache, problems: Problems,
+                        workers: Workers) -> None:
     """pandera on every partition's rows, once per partition content: a verdict is cached with the
     partition's own key, so only partitions that changed since the last build are validated."""
     todo = []
@@ -285,12 +258,9 @@ def validate_partitions(reg: Registry, parts: list[Partition], fresh: dict[str, 
         if isinstance(verdict, list):
             problems.items.extend(verdict)
         else:
-            todo.append(part.entry)
+            todo.append(part)
     if not todo:
         return
-    import pandera.pandas  # noqa: F401  # imported once here, inherited by the workers
-
-    _CONTEXT.update(reg=reg, cache=cache, fresh=fresh, parts={p.entry: p for p in parts})
-    verdicts = _on_every_core(_validate_entries, todo, workers)
-    for _, found in verdicts:
+    for entry, found in _on_every_core(_validate_chunk, todo, (reg, cache.rows_folder()), workers):
+        cache.put("validated", entry, found)
         problems.items.extend(found)

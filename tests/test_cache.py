@@ -126,12 +126,12 @@ def test_a_build_from_a_cold_cache_publishes_the_bytes_of_one_from_a_warm_cache(
 _RECORDING: dict = {}
 
 
-def _recorded_chunk(chunk):
+def _recorded_chunk(chunk, context):
     """partitions._compute_chunk, noting which process ran it (a module-level function, so the
     worker pool can send it to its workers)."""
     with open(_RECORDING["log"], "a") as fh:
         fh.write(f"{os.getpid()}\n")
-    return _RECORDING["real"](chunk)
+    return _RECORDING["real"](chunk, context)
 
 
 def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_finds(tmp_path, monkeypatch):
@@ -142,6 +142,7 @@ def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_fin
     line, text = _first_quote_line(repo, rel)
     _edit(repo, rel, text, text.replace("quote:", "quote: НЕТ ТАКИХ СЛОВ", 1))
     from pipeline import partitions
+    from pipeline.common import workers
 
     log = tmp_path / "verified-by"
     monkeypatch.setitem(_RECORDING, "real", partitions._compute_chunk)
@@ -151,7 +152,7 @@ def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_fin
     for cores in (2, 1):
         log.write_text("")
         monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / f"cache-{cores}"))
-        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        monkeypatch.setattr(workers, "cores", lambda cores=cores: cores)
         outcomes.append(run(repo, "check"))
         processes.append(set(log.read_text().split()))
     in_workers, in_one = outcomes

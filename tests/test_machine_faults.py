@@ -85,12 +85,17 @@ def test_a_gate_worker_killed_by_the_kernel_is_said_to_be_short_of_memory(repo, 
 
 
 def test_the_cache_deleted_while_the_build_runs_is_named_as_such(repo, monkeypatch, shared_cache):
-    from pipeline.validation import working
+    import shutil
 
-    def gone(self):
-        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(shared_cache / "working" / "titles.arrow"))
+    from pipeline import build
 
-    monkeypatch.setattr(working.WorkingCopy, "open", gone)
+    validate = build.validate_partitions
+
+    def then_delete_the_cache(*args, **kwargs):  # after the check found every partition's rows
+        validate(*args, **kwargs)
+        shutil.rmtree(shared_cache)
+
+    monkeypatch.setattr(build, "validate_partitions", then_delete_the_cache)
     line = _fails_as_machine_fault(repo, "a file of the verification cache disappeared while the command ran")
     assert str(shared_cache) in line and "run the command again" in line
 

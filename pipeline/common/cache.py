@@ -12,6 +12,7 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -57,6 +58,8 @@ class Cache:
         self._index: dict | None = None
         self._used: dict[tuple[str, str], object] = {}
         self._changed = False
+        self._rows: Path | None = None
+        self._scratch: Path | None = None
 
     def _path(self, kind: str, entry: str) -> Path:
         return self.folder / kind / entry[:2] / entry
@@ -128,6 +131,52 @@ class Cache:
         except OSError:
             pass
         self._write(path, self._used)
+
+    def rows_folder(self) -> Path:
+        """Where the partitions' Arrow files live: the cache's `rows/`, or, when the cache cannot be
+        written (a read-only checkout, a disabled cache), a folder of this run's own, removed by
+        `close` (the rows are needed until the release is written, never after)."""
+        if self._rows is None:
+            folder = self.folder / "rows"
+            try:
+                if not self.enabled:
+                    raise PermissionError
+                folder.mkdir(parents=True, exist_ok=True)
+                fd, probe = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+                os.close(fd)
+                os.unlink(probe)
+                self._rows = folder
+            except OSError:
+                self._rows = self._scratch = Path(tempfile.mkdtemp(prefix="cs-roles-rows-"))
+        return self._rows
+
+    def folder_for(self, kind: str) -> Path | None:
+        """The cache's folder for files of `kind`, or None when the cache cannot be written."""
+        self.rows_folder()
+        return None if self._scratch is not None else self.folder / kind
+
+    def close(self) -> None:
+        """Remove this run's own rows folder, if it needed one."""
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = self._rows = None
+
+    @staticmethod
+    def write_bytes(path: Path, data: bytes) -> None:
+        """Write a file of the cache whole or not at all (a temporary name renamed into place); a
+        fault of the machine is raised, since the caller needs the file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     def put(self, kind: str, entry: str, value) -> bool:
         """Keep `value`; False when it could not be kept (a cache that cannot be written only

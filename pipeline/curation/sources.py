@@ -49,6 +49,10 @@ class Source:
             raise StageFailed(problems)
         return data.decode("utf-8")
 
+    def __getstate__(self) -> dict:
+        """Handed to a worker without its text: the worker reads it again, checking its sha256."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("text", "line_starts")}
+
     @cached_property
     def line_starts(self) -> list[int]:
         starts, at = [0], self.text.find("\n")

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
-import signal
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..common.processes import die_with_parent
 from ..common.timings import stage
+from ..common.workers import Workers
 from ..curation.sources import Source
 from ..registry.arrow_schema import arrow_schema
 from ..registry.croissant_schema import croissant
@@ -38,6 +37,7 @@ from .datasette import METADATA, sqlite_extras
 from .datasette import files as datasette_files
 from .dcat import NAME as DCAT_RECORD
 from .dcat import dcat_record
+from .reuse import Reuse
 from .site import render_site
 from .skos import jsonld as skos_jsonld
 from .skos import taxonomy_graph
@@ -166,88 +166,153 @@ def with_release_metadata(table: Table, data: pa.Table, version: str) -> pa.Tabl
     return data.cast(arrow_schema(table, version))
 
 
-# The writers that take longest at scale run in forked workers while this process writes the rest:
-# each reads the same memory-mapped tables and writes its own files, so the work is shared by both
-# cores and the bytes are what one process would write.
-PARALLEL_WRITERS = ("sqlite", "site", "workbook")
-_SHARED: dict = {}  # what a forked writer inherits: the staging folder and the release's inputs
+@dataclass
+class Job:
+    """What a writer is given: the staging folder (and the record of what was written into it),
+    the registry, the tables it declared it reads, and the release's other inputs."""
+    written: Written
+    reg: Registry
+    tables: dict[str, pa.Table]
+    meta: dict
+    sources: dict[str, Source]
+    copied: dict[str, bytes]
+    reuse: Reuse
+
+    @property
+    def folder(self) -> Path:
+        return self.written.folder
 
 
-def _writer_started() -> None:
-    """A writer dies with its build, and leaves Ctrl-C to the build (which stops it)."""
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _sources(job: Job) -> None:
+    """The verbatim texts travel with the release: every quote can be checked, and every page of the
+    site drawn, from the release alone. The bytes are the raw file's, checked against its sha256."""
+    for source in job.sources.values():
+        job.written.bytes(source.text_path, source.text.encode("utf-8"))
 
 
-def _parallel_writer(name: str) -> tuple[dict, dict]:
-    """One writer; returns the sums and sizes of the files it wrote."""
-    folder, reg, tables, meta, sources, copied = (_SHARED[k] for k in ("folder", "reg", "tables", "meta", "sources",
-                                                                          "copied"))
+def _csv(job: Job) -> None:
+    for name, table in job.reg.tables.items():
+        write_csv(job.written, f"csv/{name}.csv", with_release_metadata(table, job.tables[name], job.meta["version"]))
+
+
+def _descriptions(job: Job) -> None:
+    """datapackage.json, croissant.json and the data dictionary, with the checksums of the files
+    they describe (so after the Parquet and CSV writers)."""
+    reg, meta, written = job.reg, job.meta, job.written
+    csvs = {n: (written.sums[f"csv/{n}.csv"], written.sizes[f"csv/{n}.csv"]) for n in reg.tables}
+    source_rows = job.tables[reg.sidecar_table().name].to_pylist()
+    written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, source_rows)))
+    parquet = {n: (written.sums[f"parquet/{n}.parquet"], written.sizes[f"parquet/{n}.parquet"]) for n in reg.tables}
+    written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
+    counts = {n: t.num_rows for n, t in job.tables.items()}
+    written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
+    written.bytes(SCHEMA_SVG, schema_svg(reg))  # the dictionary's diagram as a picture, linked from the site
+
+
+def _annotations(job: Job) -> None:
+    write_annotations(job.folder / "annotations.jsonld", job.reg, job.tables, job.sources, job.meta, job.reuse)
+    job.written.file("annotations.jsonld")
+
+
+def _skos(job: Job) -> None:
+    graph = taxonomy_graph(job.reg, job.tables)
+    job.written.bytes("taxonomy.ttl", skos_turtle(graph))
+    job.written.bytes("taxonomy.jsonld", skos_jsonld(graph))
+
+
+def _datasette(job: Job) -> None:
+    for rel, data in datasette_files(job.reg, job.meta, job.meta["name"], job.tables):
+        job.written.bytes(rel, data)
+
+
+def _copied(job: Job) -> None:
+    for rel, data in job.copied.items():
+        job.written.bytes(rel, data)
+
+
+def _sqlite(job: Job) -> None:
+    write_sqlite(job.written, f"{job.meta['name']}.sqlite", job.reg, job.tables)
+
+
+def _workbook(job: Job) -> None:
+    write_workbook(job.folder / f"{job.meta['name']}.xlsx", job.reg, job.tables, job.meta)
+    job.written.file(f"{job.meta['name']}.xlsx")
+
+
+def _site(job: Job) -> None:
+    for rel, data in render_site(job.reg, job.tables, job.sources, job.meta, job.copied, job.reuse):
+        job.written.bytes(f"site/{rel}", data)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One part of the release: the tables it reads (None: every table), and whether it runs in the
+    build's worker pool, reading them from the staged Parquet files (the larger files, written while
+    this process writes the rest) or here, from the tables in memory (in the order of the list)."""
+    name: str
+    reads: tuple[str, ...] | None
+    in_worker: bool
+    write: Callable[[Job], None]
+
+
+# Every writer of the release, in one list. The Parquet files are written before any of them (the
+# release gate judges those very files), validation/index.html (the gate's report) and
+# dcat.ttl (which lists every file with its checksum) after all of them, SHA256SUMS last.
+WRITERS = (
+    Writer("sqlite", None, True, _sqlite),
+    Writer("site", None, True, _site),
+    Writer("workbook", None, True, _workbook),
+    Writer("sources", (), False, _sources),
+    Writer("csv", None, False, _csv),
+    Writer("descriptions", None, False, _descriptions),
+    Writer("annotations", None, False, _annotations),
+    Writer("skos", None, False, _skos),
+    Writer("datasette", None, False, _datasette),
+    Writer("copied", (), False, _copied),
+)
+
+
+def write_parquet_files(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict) -> Written:
+    """The Parquet files, first: the release gate reads them, and the workers' writers too."""
     written = Written(folder)
-    with stage(f"write {name} (worker)"):
-        if name == "sqlite":
-            write_sqlite(written, f"{meta['name']}.sqlite", reg, tables)
-        elif name == "workbook":
-            write_workbook(folder / f"{meta['name']}.xlsx", reg, tables, meta)
-            written.file(f"{meta['name']}.xlsx")
-        elif name == "site":
-            for rel, data in render_site(reg, tables, sources, meta, copied):
-                written.bytes(f"site/{rel}", data)
+    for name, table in reg.tables.items():
+        write_parquet(written, f"parquet/{name}.parquet", with_release_metadata(table, tables[name], meta["version"]))
+    return written
+
+
+def _in_worker(writer: Writer, folder: Path, reg: Registry, meta: dict, sources: dict, copied: dict,
+               reuse: Reuse) -> tuple[dict, dict]:
+    """A writer in a worker: it reads the tables it declared from the staged Parquet files."""
+    names = reg.tables if writer.reads is None else writer.reads
+    tables = {name: pq.read_table(folder / "parquet" / f"{name}.parquet") for name in names}
+    written = Written(folder)
+    with stage(f"write {writer.name} (worker)"):
+        writer.write(Job(written, reg, tables, meta, sources, copied, reuse))
     return written.sums, written.sizes
 
 
-def write_release(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict, copied: dict[str, bytes],
-                  report: bytes, stamp: str, sources: dict[str, Source]) -> None:
-    """Every file of the release into `folder`, SHA256SUMS last."""
-    written = Written(folder)
-    _SHARED.update(folder=folder, reg=reg, tables=tables, meta=meta, sources=sources, copied=copied)
-    pool = multiprocessing.get_context("fork").Pool(min(2, os.cpu_count() or 1), initializer=_writer_started)
-    try:
-        pending = [pool.apply_async(_parallel_writer, (name,)) for name in PARALLEL_WRITERS]
-        # The verbatim texts travel with the release: every quote can be checked, and every page of
-        # the site drawn, from output/ alone. The bytes are the raw file's, checked against its sha256.
-        for source in sources.values():
-            written.bytes(source.text_path, source.text.encode("utf-8"))
-        with stage("write parquet and csv"):
-            for name, table in reg.tables.items():
-                data = with_release_metadata(table, tables[name], meta["version"])
-                write_parquet(written, f"parquet/{name}.parquet", data)
-                write_csv(written, f"csv/{name}.csv", data)
-        csvs = {n: (written.sums[f"csv/{n}.csv"], written.sizes[f"csv/{n}.csv"]) for n in reg.tables}
-        source_rows = tables[reg.sidecar_table().name].to_pylist()
-        written.bytes("datapackage.json", _json(datapackage(reg, meta, csvs, source_rows)))
-        parquet = {n: (written.sums[f"parquet/{n}.parquet"], written.sizes[f"parquet/{n}.parquet"]) for n in reg.tables}
-        written.bytes("croissant.json", _json(croissant(reg, meta, parquet)))
-        counts = {n: t.num_rows for n, t in tables.items()}
-        written.bytes("DATA_DICTIONARY.md", data_dictionary(reg, meta, counts).encode("utf-8"))
-        written.bytes(SCHEMA_SVG, schema_svg(reg))  # the dictionary's diagram as a picture, linked from the site
-        with stage("write annotations"):
-            write_annotations(folder / "annotations.jsonld", reg, tables, sources, meta)
-            written.file("annotations.jsonld")
-        with stage("write skos"):
-            graph = taxonomy_graph(reg, tables)
-            written.bytes("taxonomy.ttl", skos_turtle(graph))
-            written.bytes("taxonomy.jsonld", skos_jsonld(graph))
-            del graph
-        for rel, data in datasette_files(reg, meta, meta["name"], tables):
-            written.bytes(rel, data)
-        for rel, data in copied.items():
-            written.bytes(rel, data)
-        written.bytes("validation/index.html", report)
-        for job in pending:
-            with stage("wait for a writer"):
-                sums, sizes = job.get()
-            written.sums.update(sums)
-            written.sizes.update(sizes)
-        # The DCAT record lists every file written so far with its checksum, so it is written last.
-        written.bytes(DCAT_RECORD, dcat_record(meta, dict(written.sums), dict(written.sizes), source_rows))
-    except BaseException:
-        pool.terminate()  # a failure or Ctrl-C here stops the writers now, not when they finish
-        raise
-    finally:
-        pool.close()
-        pool.join()
-        _SHARED.clear()
+def write_release(written: Written, reg: Registry, tables: dict[str, pa.Table], meta: dict, copied: dict[str, bytes],
+                  report: Callable[[], bytes], stamp: str, sources: dict[str, Source], workers: Workers,
+                  reuse: Reuse) -> None:
+    """Every other file of the release beside the Parquet files already `written`; `report` waits for
+    the release gate's verdict (raising if it failed) and gives its page; the parts of unchanged
+    sources come from `reuse`. SHA256SUMS last."""
+    folder = written.folder
+    jobs = [workers.submit(_in_worker, w, folder, reg, meta, sources, copied, reuse) for w in WRITERS if w.in_worker]
+    job = Job(written, reg, tables, meta, sources, copied, reuse)
+    for writer in WRITERS:
+        if not writer.in_worker:
+            with stage(f"write {writer.name}"):
+                writer.write(job)
+    written.bytes("validation/index.html", report())
+    for pending in jobs:
+        with stage("wait for a writer"):
+            sums, sizes = workers.result(pending)
+        written.sums.update(sums)
+        written.sizes.update(sizes)
+    # The DCAT record lists every file written so far with its checksum, so it is written last.
+    source_rows = tables[reg.sidecar_table().name].to_pylist()
+    written.bytes(DCAT_RECORD, dcat_record(meta, dict(written.sums), dict(written.sizes), source_rows))
     (folder / "SHA256SUMS").write_bytes(
         "".join(f"{written.sums[rel]}  {rel}\n" for rel in sorted(written.sums)).encode("utf-8"))
     (folder / ".build-inputs").write_text(stamp + "\n", encoding="utf-8")

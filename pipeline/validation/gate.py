@@ -2,27 +2,25 @@
 (registry/expectations.py), runs on every final table; the release is published only if every
 expectation holds.
 
-Great Expectations takes seconds to import, longer than the whole curator check, so the gate
-runs in a worker process started at the beginning of a build: the worker imports it while the
-main process loads and verifies the inputs on the other core, then validates the final tables the
-moment they are ready. Suites are built in bulk (no store round trips) and every table is validated
-in one pass, each expectation evaluated for its verdict only; a failed expectation is evaluated
-again for its examples. A worker never outlives its build: it dies with its parent.
+The gate judges the very Parquet files the release will publish: they are written into the
+staging folder first, and the gate's tasks read them there, in the build's worker pool
+(common/workers.py), while this process writes the other files. Great Expectations takes seconds to
+import, longer than the whole curator check, so every worker imports it when the build starts
+(`prepare`), while this process loads and verifies the inputs. Suites are built in bulk (no store
+round trips) and each expectation is evaluated for its verdict only; a failed expectation is
+evaluated again for its examples.
 """
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import pickle
-import signal
-import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..common.faults import MachineFault, killed, machine_fault
+from ..common.faults import machine_fault
 from ..common.problems import Problems, StageFailed
-from ..common.processes import die_with_parent
-from .working import WorkingCopy
+from ..common.workers import Workers
 
 
 @dataclass
@@ -90,150 +88,85 @@ def _validate(batches: list) -> dict[str, list[Outcome]]:
     return results
 
 
-def _halves(batches: list) -> tuple[list, list]:
-    """Two halves of about the same number of expectations."""
-    a, b, na, nb = [], [], 0, 0
-    for batch in sorted(batches, key=lambda x: -len(x[2])):
-        if na <= nb:
-            a.append(batch)
-            na += len(batch[2])
-        else:
-            b.append(batch)
-            nb += len(batch[2])
-    return a, b
-
-
-def run_suites(reg, tables: dict, row_counts: dict[str, int], processes: int = 2) -> GateResult:
-    """Validate every batch of the final tables (Arrow) with its suite; with two processes, half
-    the batches go to a fork."""
-    import great_expectations as gx
-
-    from .suites import suites
-
-    if isinstance(tables, WorkingCopy):
-        tables = tables.open()
-    batches = suites(reg, tables, row_counts)
-    order = [name for name, _, _ in batches]
-    if processes < 2 or len(batches) < 2:
-        results = _validate(batches)
-    else:
-        mine, theirs = _halves(batches)
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the second process: validate its half, send the outcomes, leave
-            os.close(read_end)
-            try:
-                data = pickle.dumps(_validate(theirs))
-            except BaseException as err:  # noqa: BLE001 - reported by the parent
-                data = pickle.dumps(machine_fault(err) or f"{type(err).__name__}: {err}")
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
-            os._exit(0)
-        os.close(write_end)
-        results = _validate(mine)
-        with os.fdopen(read_end, "rb") as src:
-            data = src.read()
-        _, status = os.waitpid(pid, 0)
-        if not data and os.WIFSIGNALED(status):
-            raise killed(-os.WTERMSIG(status), "the release gate's second validation process") or RuntimeError(
-                f"the second validation process stopped by signal {os.WTERMSIG(status)}")
-        other = pickle.loads(data) if data else "the second validation process stopped"
-        if isinstance(other, MachineFault):
-            raise other
-        if isinstance(other, str):
-            raise RuntimeError(other)
-        results.update(other)
-    return GateResult(tables={name: results[name] for name in order}, gx_version=gx.__version__)
-
-
-def _serve(conn, parent_end) -> None:
-    die_with_parent()
-    parent_end.close()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _import() -> str | None:
+    """Import Great Expectations (the slow part); None, or why it could not be imported."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     try:
-        import great_expectations  # noqa: F401  # the slow import, while the parent checks inputs
+        import great_expectations  # noqa: F401
 
         from ..registry import expectations  # noqa: F401
-    except Exception as err:  # reported by the parent when it asks
-        failure = f"Great Expectations could not be imported: {err}"
-    else:
-        failure = None
-    try:
-        request = conn.recv()
-    except (EOFError, OSError):
-        return
+    except Exception as err:  # reported when the gate is asked for its verdict
+        return f"Great Expectations could not be imported: {err}"
+    return None
+
+
+def prepare(workers: Workers) -> None:
+    """Have every worker import Great Expectations now, so the gate is ready when the tables are."""
+    if workers.parallel:
+        for _ in range(workers.processes):
+            workers.submit(_import)
+
+
+def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] | None = None) -> dict[str, list[Outcome]]:
+    """The outcomes of the batches `names` (every batch when None) of the final tables (Arrow)."""
+    from .suites import suites
+
+    return _validate(suites(reg, tables, row_counts, names))
+
+
+def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
+    """A worker's task: read the staged Parquet files its batches need, validate them."""
+    import pyarrow.parquet as pq
+
+    from .suites import tables_of
+
+    failure = _import()
     if failure:
-        conn.send(failure)
-        return
+        return failure
     try:
-        conn.send(run_suites(*request))
-    except Exception as err:  # a fault of the machine is sent as one; anything GX raises is a gate failure
-        copy = request[1]  # the working copy lives in the cache: a file of it gone is the cache deleted underneath
-        cache = copy.folder.parent.parent if isinstance(copy, WorkingCopy) else None
-        conn.send(machine_fault(err, cache) or f"the release gate stopped: {type(err).__name__}: {err}")
+        tables = {name: pq.read_table(folder / f"{name}.parquet") for name in tables_of(reg, names)}
+        return run_suites(reg, tables, row_counts, names)
+    except Exception as err:  # a fault of the machine is raised as one; anything GX raises is a gate failure
+        fault = machine_fault(err)
+        if fault:
+            raise fault from None
+        return f"the release gate stopped: {type(err).__name__}: {err}"
 
 
-class Gate:
-    """The release gate in its worker process; use as a context manager around a build."""
+def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int]) -> list[Future]:
+    """Start the gate on the Parquet files in `folder`: the batches shared among the workers by rows."""
+    from .suites import batch_names
 
-    def __init__(self):
-        context = multiprocessing.get_context("fork")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self._conn), daemon=True, name="release-gate")
-        self._process.start()
-        child.close()
+    groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
+    load = [0] * len(groups)
+    for name in sorted(batch_names(reg), key=lambda n: (-sizes.get(n, 0), n)):
+        k = load.index(min(load))
+        groups[k].append(name)
+        load[k] += sizes.get(name, 0) + 1
+    return [workers.submit(_judge, reg, folder, group, row_counts) for group in groups if group]
 
-    def submit(self, reg, frames: dict, row_counts: dict[str, int]) -> None:
-        """Hand the final tables to the worker; it validates them while the caller goes on."""
-        self._reg = reg
 
-        def send() -> None:  # blocks until the worker has finished importing and reads it
-            try:
-                self._conn.send((reg, frames, row_counts))
-            except (OSError, BrokenPipeError):
-                pass  # the worker is gone; result() says so
+def verdict(workers: Workers, jobs: list[Future], reg) -> GateResult:
+    """The verdict on every table; StageFailed with each failed expectation."""
+    from importlib.metadata import version
 
-        self._sender = threading.Thread(target=send, daemon=True, name="release-gate-send")
-        self._sender.start()
+    from .suites import batch_names
 
-    def result(self) -> GateResult:
-        """The verdict on every table; StageFailed with each failed expectation."""
-        try:
-            answer = self._conn.recv()
-        except (EOFError, OSError):
-            self._process.join(timeout=10)
-            fault = killed(self._process.exitcode, "the release gate's worker")
-            if fault:
-                raise fault from None
-            answer = "the release gate's worker stopped unexpectedly; run the build again"
-        if isinstance(answer, MachineFault):
-            raise answer
-        problems = Problems()
+    results: dict[str, list[Outcome]] = {}
+    problems = Problems()
+    for job in jobs:
+        answer = workers.result(job)
         if isinstance(answer, str):
             problems.add("schemas/tables.yaml", 1, answer)
-            raise StageFailed(problems)
-        for name, outcome in answer.failures:
-            table = self._reg.tables.get(name)
-            problems.add("schemas/tables.yaml", table.line if table else 1,
-                         f"release gate: {name}: {outcome.expectation} {outcome.kwargs} failed; {outcome.details}")
-        if problems:
-            raise StageFailed(problems)
-        return answer
-
-    def close(self) -> None:
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._conn.close()
-
-    def __enter__(self) -> Gate:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def start() -> Gate:
-    """Start the gate's worker now, so it is ready when the tables are."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    return Gate()
+        else:
+            results.update(answer)
+    if problems:
+        raise StageFailed(problems)
+    result = GateResult(tables={name: results[name] for name in batch_names(reg)}, gx_version=version("great_expectations"))
+    for name, outcome in result.failures:
+        table = reg.tables.get(name)
+        problems.add("schemas/tables.yaml", table.line if table else 1,
+                     f"release gate: {name}: {outcome.expectation} {outcome.kwargs} failed; {outcome.details}")
+    if problems:
+        raise StageFailed(problems)
+    return result

@@ -27,11 +27,26 @@ def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
     return arrow_to_frame(pa.concat_tables(parts))
 
 
-def suites(reg: Registry, tables: dict, row_counts: dict[str, int]) -> list[tuple[str, pd.DataFrame, list]]:
-    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow)."""
+def batch_names(reg: Registry) -> list[str]:
+    """The gate's batches, in the order the report lists them: the fact batch, then every table."""
+    return ([FACT_BATCH] if reg.fact_tables() else []) + list(reg.tables)
+
+
+def tables_of(reg: Registry, names: list[str]) -> set[str]:
+    """The tables the batches `names` read."""
+    return {n for n in names if n != FACT_BATCH} | ({t.name for t in reg.fact_tables()} if FACT_BATCH in names else set())
+
+
+def suites(reg: Registry, tables: dict, row_counts: dict[str, int],
+           names: list[str] | None = None) -> list[tuple[str, pd.DataFrame, list]]:
+    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow), or for
+    the batches `names`."""
+    wanted = set(batch_names(reg) if names is None else names)
     shared = frozenset(reg.fact_fields)
-    out = [(FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg))] if reg.fact_tables() else []
+    out = [(FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg))] if FACT_BATCH in wanted and reg.fact_tables() else []
     for name, table in reg.tables.items():
+        if name not in wanted:
+            continue
         out.append((name, to_frame(table, tables[name]),
                     table_expectations(table, row_counts.get(name), shared if table.fact else frozenset())))
     return out

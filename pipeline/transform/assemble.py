@@ -1,0 +1,54 @@
+"""The final tables, assembled in DuckDB from the partitions' Arrow files.
+
+Every mapping's rows are one Arrow file in the cache (partition_file.py). A table of the release is
+the union of its partitions' rows in primary-key order: DuckDB scans the memory-mapped files as they
+are (no copy into Python objects), sorts on every core and out of core when memory is short, and
+hands the result back as Arrow with the registry's types. The same SQL would run on a larger
+engine when one machine is outgrown.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from ..registry.arrow_schema import arrow_schema
+from ..registry.model import Registry, Table
+from .frames import rows_to_arrow
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def assemble(reg: Registry, partitions: Iterable[dict[str, pa.Table]], small: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Every table that is not derived: the partitions' rows (each partition a dict of tables, as
+    read from its file) and the small tables (sources, taxonomies: given whole), sorted by key."""
+    import duckdb
+
+    pieces: dict[str, list[pa.Table]] = {name: [] for name in reg.tables}
+    for tables in partitions:
+        for name, data in tables.items():
+            pieces[name].append(data)
+    out = {}
+    with duckdb.connect() as con:
+        for name, table in reg.tables.items():
+            if table.derived:
+                continue
+            data = small.get(name)
+            if data is None:
+                data = pa.concat_tables(pieces.pop(name)) if pieces[name] else rows_to_arrow(table, [])
+            out[name] = _sorted(con, table, data)
+    return out
+
+
+def _sorted(con, table: Table, data: pa.Table) -> pa.Table:
+    columns = ", ".join(quoted(c) for c in table.columns)  # a partition's `_line` stays behind
+    order = ", ".join(quoted(k) for k in table.primary_key)
+    con.register("rows", data)
+    try:
+        result = con.sql(f"SELECT {columns} FROM rows ORDER BY {order}").to_arrow_table()
+    finally:
+        con.unregister("rows")
+    return result.cast(arrow_schema(table, ""))
+
