@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from ..registry.model import Registry
 from ..transform.evidence import concept_columns, concept_labels
+from .reuse import Reuse, shared_digest
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PREFIX_CHARS = 32
@@ -95,54 +96,78 @@ def quote_context(text: str, start: int, end: int) -> tuple[str, str]:
         size *= 2
 
 
-def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict):
-    """Every fact row's annotation as one line of JSON, in table then row order. An annotation is
+class _TableLines:
+    """The annotation lines of one fact table's rows: what the rows share is written to JSON once."""
 
-        {"id": "#<table>/<row id>", "type": "Annotation", "motivation": "classifying",
-         "body": [<translation, describing>, <table, tagging>, <concept, classifying>, <ESCO, identifying>],
-         "target": {"source": <the release's copy of the text>,
-                    "selector": [<TextPositionSelector>, <TextQuoteSelector exact/prefix/suffix>]}}
+    def __init__(self, reg: Registry, table, data: pa.Table, labels: dict, esco: dict, source_json: dict[str, str]):
+        self.name, self.pk = table.name, table.primary_key[0]
+        self.concept_column, self.kind = concept_columns(reg).get(table.name, (None, None))
+        wanted = [self.pk, "source_id", "char_start", "char_end", "quote", "text_en"] + (
+            [self.concept_column] if self.concept_column else [])
+        self.cols = {c: data.column(c).to_pylist() for c in dict.fromkeys(wanted)}
+        self.tagging = ", " + _dump({"type": "TextualBody", "purpose": "tagging", "value": table.name, "format": MEDIA_TYPE})
+        self.labels, self.esco, self.source_json = labels, esco, source_json
+        self.concept_json: dict[str, str] = {}
 
-    What is the same for many rows (a source, a concept, a table) is written to JSON once; each row
-    adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds."""
-    labels = concept_labels(reg, tables)
-    esco = _esco(reg, tables)
-    concepts = concept_columns(reg)
-    source_json = {source_id: _target_source(source) for source_id, source in sources.items()}
-    texts = {source_id: source.text for source_id, source in sources.items()}
-    for table in reg.fact_tables():
-        data = tables[table.name]
-        pk = table.primary_key[0]
-        concept_column, kind = concepts.get(table.name, (None, None))
-        wanted = [pk, "source_id", "char_start", "char_end", "quote", "text_en"] + ([concept_column] if concept_column else [])
-        cols = {c: data.column(c).to_pylist() for c in dict.fromkeys(wanted)}
-        tagging = ", " + _dump({"type": "TextualBody", "purpose": "tagging", "value": table.name, "format": MEDIA_TYPE})
-        concept_json: dict[str, str] = {}
-        for i in range(data.num_rows):
-            concept = cols[concept_column][i] if concept_column else None
-            if concept is None:
-                classifying = ""
-            elif concept in concept_json:
-                classifying = concept_json[concept]
-            else:
-                classifying = concept_json[concept] = _concept_bodies(kind, concept, labels, esco)
-            source_id, start, end = cols["source_id"][i], cols["char_start"][i], cols["char_end"][i]
-            text = texts[source_id]
+    def _classifying(self, i: int) -> str:
+        concept = self.cols[self.concept_column][i] if self.concept_column else None
+        if concept is None:
+            return ""
+        if concept not in self.concept_json:
+            self.concept_json[concept] = _concept_bodies(self.kind, concept, self.labels, self.esco)
+        return self.concept_json[concept]
+
+    def lines(self, rows: range, source_id: str, text: str) -> list[str]:
+        cols, out = self.cols, []
+        for i in rows:
+            start, end = cols["char_start"][i], cols["char_end"][i]
             prefix, suffix = quote_context(text, start, end)
-            yield "".join((
-                '{"id": ', _text(annotation_id(table.name, cols[pk][i])),
+            out.append("".join((
+                '{"id": ', _text(annotation_id(self.name, cols[self.pk][i])),
                 ', "type": "Annotation", "motivation": "classifying", "body": [{"type": "TextualBody", '
                 '"purpose": "describing", "value": ', _text(cols["text_en"][i]),
-                ', "language": "en", "format": "', MEDIA_TYPE, '"}', tagging, classifying,
-                '], "target": {"source": ', source_json[source_id],
+                ', "language": "en", "format": "', MEDIA_TYPE, '"}', self.tagging, self._classifying(i),
+                '], "target": {"source": ', self.source_json[source_id],
                 ', "selector": [{"type": "TextPositionSelector", "start": ', str(start), ', "end": ', str(end),
                 '}, {"type": "TextQuoteSelector", "exact": ', _text(cols["quote"][i]),
                 ', "prefix": ' + _text(prefix) if prefix else "",
                 ', "suffix": ' + _text(suffix) if suffix else "",
-                "}]}}"))
+                "}]}}")))
+        return out
 
 
-def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], sources: dict, meta: dict) -> None:
+def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict, reuse: Reuse | None = None):
+    """Every fact row's annotation as one line of JSON, in table then row order. An annotation is
+        {"id": "#<table>/<row id>", "type": "Annotation", "motivation": "classifying",
+         "body": [<translation, describing>, <table, tagging>, <concept, classifying>, <ESCO, identifying>],
+         "target": {"source": <the release's copy of the text>,
+                    "selector": [<TextPositionSelector>, <TextQuoteSelector exact/prefix/suffix>]}}
+    What is the same for many rows (a source, a concept, a table) is written to JSON once; each row
+    adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds.
+    A table's rows of one source are contiguous (the row id starts with the source id), and they are
+    one chunk: taken from `reuse` when made before from the same inputs (release/reuse.py), so the
+    chunk is yielded as one item holding its lines joined."""
+    labels = concept_labels(reg, tables)
+    esco = _esco(reg, tables)
+    source_json = {source_id: _target_source(source) for source_id, source in sources.items()}
+    reuse = reuse or Reuse(None)
+    for table in reg.fact_tables():
+        rows_of = _TableLines(reg, table, tables[table.name], labels, esco, source_json)
+        at = 0
+        for source_id, run in itertools.groupby(rows_of.cols["source_id"]):
+            rows = range(at, at + sum(1 for _ in run))
+            at = rows.stop
+            chunk = reuse.bytes("annotations", source_id, f"{table.name}/{rows_of.cols[rows_of.pk][rows.start]}/{len(rows)}",
+                                functools.partial(_joined, rows_of, rows, source_id, sources[source_id]))
+            yield chunk.decode("utf-8")
+
+
+def _joined(rows_of: _TableLines, rows: range, source_id: str, source) -> bytes:
+    return ",\n   ".join(rows_of.lines(rows, source_id, source.text)).encode("utf-8")
+
+
+def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], sources: dict, meta: dict,
+                      reuse: Reuse | None = None) -> None:
     """annotations.jsonld at `path`, one annotation per line inside the collection's first page."""
     total = sum(tables[t.name].num_rows for t in reg.fact_tables())
     licence = meta["licenses"][0].get("path")
@@ -152,7 +177,7 @@ def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], so
     page = {"id": "#page1", "type": "AnnotationPage", "startIndex": 0}
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write(_dump(head)[:-1] + ',\n "first": ' + _dump(page)[:-1] + ',\n  "items": [\n   ')
-        lines = annotation_lines(reg, tables, sources)
+        lines = annotation_lines(reg, tables, sources, (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta)))
         separator = ""
         while batch := list(itertools.islice(lines, 10_000)):  # written a batch at a time
             out.write(separator + ",\n   ".join(batch))

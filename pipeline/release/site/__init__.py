@@ -15,12 +15,14 @@ is sorted, nothing records a time. Pages are produced one at a time from tables 
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pyarrow as pa
 
 from ...curation.sources import Source
 from ...registry.model import REVIEWS, Registry
+from ..reuse import Reuse, shared_digest
 from .assets import assets
 from .cite import render_cite
 from .concept_page import render_concept
@@ -37,9 +39,11 @@ from .source_page import render_source
 
 
 def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, Source], meta: dict,
-                copied: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+                copied: dict[str, bytes], reuse: Reuse | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of the site, as (path inside site/, bytes), one at a time; `copied` are the files the
-    build copies into the release as they are (CITATION.cff among them)."""
+    build copies into the release as they are (CITATION.cff among them). A source's page is taken
+    from `reuse` when its inputs are those of a page made before (release/reuse.py)."""
+    reuse = (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta))
     site = Site(meta["title"], meta["version"], meta["name"])
     catalogue = Catalogue(reg, tables)
     fact_tables = FactTables(reg, tables, catalogue)
@@ -56,8 +60,9 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
     yield "sources/index.html", render_sources(site, source_rows, fact_tables)
     for row in source_rows:
         source = sources[row["source_id"]]
-        yield f"sources/{source.source_id}.html", render_source(site, source, row, sidecar.columns, reg.fields,
-                                                               fact_tables, reviews.rows(source.source_id))
+        page = functools.partial(render_source, site, source, row, sidecar.columns, reg.fields, fact_tables,
+                                 reviews.rows(source.source_id))
+        yield f"sources/{source.source_id}.html", reuse.bytes("site-source", source.source_id, repr(sorted(row.items())), page)
     evidence = Evidence(reg, tables, catalogue)
     yield "concepts/index.html", render_concepts(site, catalogue, tables)
     for kind in catalogue.kinds:
