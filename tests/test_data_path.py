@@ -1,0 +1,85 @@
+"""One data path: a mapping's rows are Arrow from the worker that verified them to the release's
+files, a build after one edit remakes only what that edit changed, and the gate judges the very
+Parquet files the release publishes."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import copy_repo, digest, run
+
+RU = "raw/mappings/ru-csr-duties-and-responsibilities.yaml"
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PIPELINE_CACHE", str(folder))
+    return folder
+
+
+def _edit_first_translation(repo) -> None:
+    path = repo / RU
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("text_en:"))
+    lines[at] = lines[at] + " (edited)"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_the_cache_keeps_each_mappings_rows_as_one_arrow_file_whose_rows_are_the_released_rows(tmp_path, own_cache):
+    from pipeline.transform import partition_file
+
+    repo = copy_repo(tmp_path / "repo", with_output=False)
+    out = tmp_path / "out"
+    assert run(repo, "build", "--out", str(out)).code == 0
+    files = sorted((own_cache / "rows").rglob("*.arrow"))
+    assert len(files) == 5  # one per mapping, nothing pickled beside them
+    assert not [p for p in (own_cache / "rows").rglob("*") if p.is_file() and p.suffix != ".arrow"]
+    released = pq.read_table(out / "parquet" / "duty_mentions.parquet")
+    from_files = pa.concat_tables([partition_file.without_line(partition_file.read(p)["duty_mentions"]) for p in files])
+    assert from_files.num_rows == released.num_rows
+    assert sorted(from_files.column("mention_id").to_pylist()) == released.column("mention_id").to_pylist()
+    lines = pa.concat_tables([partition_file.read(p)["duty_mentions"] for p in files]).column("_line").to_pylist()
+    assert min(lines) > 1  # each row knows the line of its record in the mapping
+
+
+def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_the_bytes_of_a_cold_forced_build(
+        tmp_path, own_cache, monkeypatch):
+    repo = copy_repo(tmp_path / "repo", with_output=False)
+    first = tmp_path / "first"
+    assert run(repo, "build", "--out", str(first)).code == 0
+    kept = {p.relative_to(own_cache / "parts").as_posix() for p in (own_cache / "parts").rglob("*") if p.is_file()}
+    assert {k.split("/")[0] for k in kept} == {"site-source", "annotations"}
+    _edit_first_translation(repo)
+    edited = tmp_path / "edited"
+    assert run(repo, "build", "--out", str(edited)).code == 0
+    now = {p.relative_to(own_cache / "parts").as_posix() for p in (own_cache / "parts").rglob("*") if p.is_file()}
+    made = now - kept
+    pages = [k for k in made if k.startswith("site-source/")]
+    assert len(pages) == 1  # the edited source's page, no other
+    chunks = [k for k in made if k.startswith("annotations/")]
+    assert chunks and {k.split("/")[1] for k in chunks} == {pages[0].split("/")[1]}  # that source's chunks only
+    monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "cold-cache"))
+    cold = tmp_path / "cold"
+    assert run(repo, "build", "--force", "--out", str(cold)).code == 0
+    assert digest(edited) == digest(cold)
+    assert digest(edited)["site/sources/ru-csr-duties-and-responsibilities.html"] != \
+        digest(first)["site/sources/ru-csr-duties-and-responsibilities.html"]
+
+
+def test_the_gate_judges_the_parquet_files_the_release_publishes(repo, monkeypatch):
+    from pipeline.release import write
+
+    real = write.write_parquet
+
+    def loses_a_row(written, rel, table):
+        if rel == "parquet/titles.parquet":
+            table = table.slice(1)
+        return real(written, rel, table)
+
+    before = digest(repo / "output")
+    monkeypatch.setattr(write, "write_parquet", loses_a_row)
+    result = run(repo, "build", "--force")
+    assert result.code == 1
+    assert "release gate: titles:" in result.stderr
+    assert digest(repo / "output") == before
