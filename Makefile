@@ -82,8 +82,8 @@ bench: $(STAMP) ## time and peak memory of check, a forced build and a no-op bui
 	@$(PY) benchmarks/stages.py
 
 N ?= 500 5000
-bench-scale: $(STAMP) ## how cost grows: cold check, check after one edit, forced build on N synthetic sources (make bench-scale N="500 5000")
-	@$(PY) benchmarks/scale.py $(N)
+bench-scale: $(STAMP) ## how cost grows on N synthetic sources: check and build after one edit, forced build (make bench-scale N="500 5000"); BASE=<rev> measures that revision's code side by side, CURRENT=<rev> instead of the working tree
+	@$(PY) benchmarks/scale.py $(if $(BASE),--base $(BASE)) $(if $(CURRENT),--current $(CURRENT)) $(N)
 
 release: $(STAMP) ## freeze output/ as output/releases/<version>/ (refuses an existing version)
 	@$(PY) -m pipeline release

@@ -53,8 +53,16 @@ def _descendants(root: int, parents: dict[int, int]) -> list[int]:
     return out
 
 
+class RunFailed(SystemExit):
+    """A measured command failed: ends the benchmark as before, unless the caller catches it."""
+
+    def __init__(self, message: str, returncode: int, stderr: str) -> None:
+        super().__init__(message)
+        self.returncode, self.stderr = returncode, stderr
+
+
 def run(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, str]:
-    """(seconds, peak MiB, stderr) of a command that must succeed."""
+    """(seconds, peak MiB, stderr) of a command that must succeed (RunFailed otherwise)."""
     peak = 0
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -74,5 +82,5 @@ def run(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, flo
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
+        raise RunFailed(f"{' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}", proc.returncode, err)
     return elapsed, peak / 2**20, err
