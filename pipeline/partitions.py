@@ -54,6 +54,7 @@ class Partition:
     used: dict[str, list] = field(default_factory=dict)
     fingerprint: str = ""  # of the ids and sources its problems mention, when it has problems
     quotes: dict[str, int] = field(default_factory=dict)  # fact table -> rows whose quote is raw[char_start:char_end]
+    size: int = 0  # of its rows' Arrow file
 
 
 def _ids_fingerprint(known: Known, sources: dict[str, Source]) -> str:
@@ -84,12 +85,14 @@ def rows_path(folder: Path, entry: str) -> Path:
     return folder / entry[:2] / f"{entry}.arrow"
 
 
-def _compute_one(path: Path, data: bytes, entry: str, ctx: Context) -> Partition:
-    """Verify one mapping, normalize its facts into rows, and keep them as its Arrow file."""
+def _compute_one(path: Path, data: bytes, entry: str, ctx: Context) -> tuple[Partition, tuple | None]:
+    """Verify one mapping and normalize its facts into rows: its summary, and its rows (as tuples
+    in column order, with the line of each row's record) when it has no problem."""
     from .transform.normalize import normalize_facts
 
     reg, sources = ctx.reg, ctx.sources
     problems = Problems()
+    payload = None
     verified = verify_mapping(path, data, reg, sources, ctx.known, ctx.layout, problems)
     rows, origins = normalize_facts(reg, verified.facts, problems)
     part = Partition(ctx.layout.rel(path), entry, verified.source_id)
@@ -119,25 +122,44 @@ def _compute_one(path: Path, data: bytes, entry: str, ctx: Context) -> Partition
                 if fk.table in ctx.known.ids:
                     part.used.setdefault(fk.table, set()).update(r[fk.field] for r in table_rows if r[fk.field] is not None)
         if not problems.items:
-            Cache.write_bytes(rows_path(ctx.rows, entry), partition_file.to_bytes(reg, tuples, lines))
+            payload = (tuples, lines)
     part.used = {t: sorted(ids) for t, ids in part.used.items()}
     part.problems = problems.items
-    return part
+    return part, payload
 
 
 def _compute_chunk(chunk: list[tuple[Path, str]], ctx: Context) -> list[Partition]:
-    out = []
+    """Verify a chunk of mappings, and keep the rows of each one that passed as its Arrow file."""
+    out, passed = [], []
     for path, entry in chunk:
         found = Problems()
         data = read_input(path, "mapping", ctx.layout, found, inside=ctx.layout.mappings)
         if data is None:  # changed since it was surveyed: say why, compute nothing
             out.append(Partition(ctx.layout.rel(path), entry, path.stem, found.items))
             continue
-        part = _compute_one(path, data, entry, ctx)
+        part, payload = _compute_one(path, data, entry, ctx)
         if part.problems:
             part.fingerprint = ctx.fingerprint
+        elif payload is not None:
+            passed.append((entry, payload))
         out.append(part)
+    sizes = {}
+    for (entry, _), data in zip(passed, partition_file.to_bytes(ctx.reg, [p for _, p in passed])):
+        Cache.write_bytes(rows_path(ctx.rows, entry), data)
+        sizes[entry] = len(data)
+    for part in out:
+        part.size = sizes.get(part.entry, 0)
     return out
+
+
+def _kept(path: Path, part: Partition) -> bool:
+    """Whether the partition's rows file is still there, whole (as large as when it was written): a
+    file removed or cut short since is computed again rather than trusted. A stat, not a read, so a
+    check of thousands of mappings stays quick."""
+    try:
+        return path.stat().st_size == part.size
+    except OSError:
+        return False
 
 
 MIN_CHUNK = 25  # fewer mappings than this are verified in this process: a worker would cost more
@@ -184,7 +206,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
                     source.meta["lang"] if source else "")
         order.append(entry)
         hit = cache.get("partitions", entry, Partition)
-        if hit is not None and _valid(hit, known, fingerprint) and (hit.problems or partition_file.opens(rows_path(rows, entry))):
+        if hit is not None and _valid(hit, known, fingerprint) and (hit.problems or _kept(rows_path(rows, entry), hit)):
             parts[entry] = hit
         else:
             todo.append((path, entry))
@@ -201,8 +223,8 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
 
 # --- validating partitions with pandera (stage 4, at build time) ----------------------------------
 
-def read_rows(folder: Path, part: Partition) -> dict[str, pa.Table]:
-    """A partition's tables, mapped from its Arrow file (with each row's `_line`). The check found
+def read_rows(folder: Path, part: Partition) -> dict[str, pa.StructArray]:
+    """A partition's tables, as arrays of row structs mapped from its Arrow file (with each row's `_line`). The check found
     the file whole; one gone or damaged since was removed or changed underneath the command."""
     path = rows_path(folder, part.entry)
     try:
@@ -225,10 +247,10 @@ def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> l
     loaded = [(p, read_rows(folder, p)) for p in chunk]
     for name in sorted({n for _, tables in loaded for n in tables}):
         table = reg.tables[name]
-        owners = [(p, tables[name]) for p, tables in loaded if name in tables and tables[name].num_rows]
+        owners = [(p, tables[name]) for p, tables in loaded if name in tables and len(tables[name])]
         if not owners:
             continue
-        stacked = pa.concat_tables([data for _, data in owners])
+        stacked = partition_file.as_table([data for _, data in owners])
         frame = arrow_to_frame(partition_file.without_line(stacked))
         failures = schema_failures(table, frame)
         if not failures:
@@ -236,8 +258,8 @@ def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> l
         lines = stacked.column(partition_file.LINE).to_pylist()
         bounds, start = [], 0
         for p, data in owners:
-            bounds.append((start, start + data.num_rows, p))
-            start += data.num_rows
+            bounds.append((start, start + len(data), p))
+            start += len(data)
         for index, message in failures:
             owner = next((p for lo, hi, p in bounds if index is not None and lo <= index < hi), None)
             if owner is None:  # a failure of the table as a whole: every partition of the chunk shares it

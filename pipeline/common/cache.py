@@ -21,6 +21,8 @@ from .digests import tree_digest
 from .paths import Layout
 
 _INDEX_NAME = re.compile(r"[0-9a-f]{64}")
+_VERSION_NAME = re.compile(r"[0-9a-f]{16}")
+VERSIONED = ("rows", "parts")  # folders of files made by one code version (`Cache._versioned`)
 
 
 @cache
@@ -128,6 +130,10 @@ class Cache:
             for old in path.parent.iterdir():  # indexes of older code versions are never read again
                 if old.name != path.name and _INDEX_NAME.fullmatch(old.name) and old.is_file():
                     old.unlink(missing_ok=True)  # only our own index files, wherever PIPELINE_CACHE points
+            for kind in VERSIONED:  # nor are the rows and parts they made
+                for old in (self.folder / kind).iterdir() if (self.folder / kind).is_dir() else ():
+                    if old.name != self.salt[:16] and _VERSION_NAME.fullmatch(old.name) and old.is_dir():
+                        shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
         self._write(path, self._used)
@@ -137,7 +143,7 @@ class Cache:
         written (a read-only checkout, a disabled cache), a folder of this run's own, removed by
         `close` (the rows are needed until the release is written, never after)."""
         if self._rows is None:
-            folder = self.folder / "rows"
+            folder = self._versioned("rows")
             try:
                 if not self.enabled:
                     raise PermissionError
@@ -153,7 +159,12 @@ class Cache:
     def folder_for(self, kind: str) -> Path | None:
         """The cache's folder for files of `kind`, or None when the cache cannot be written."""
         self.rows_folder()
-        return None if self._scratch is not None else self.folder / kind
+        return None if self._scratch is not None else self._versioned(kind)
+
+    def _versioned(self, kind: str) -> Path:
+        """Files of `kind` made by this code version live in a folder of its own: the next version
+        never reads them, and removes them (save_index)."""
+        return self.folder / kind / self.salt[:16]
 
     def close(self) -> None:
         """Remove this run's own rows folder, if it needed one."""

@@ -26,12 +26,12 @@ the same tables give the same bytes.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 from pathlib import Path
 from urllib.parse import quote as percent
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..registry.model import Registry
 from ..transform.evidence import concept_columns, concept_labels
@@ -100,14 +100,18 @@ class _TableLines:
     """The annotation lines of one fact table's rows: what the rows share is written to JSON once."""
 
     def __init__(self, reg: Registry, table, data: pa.Table, labels: dict, esco: dict, source_json: dict[str, str]):
-        self.name, self.pk = table.name, table.primary_key[0]
+        self.name, self.pk, self.data = table.name, table.primary_key[0], data
         self.concept_column, self.kind = concept_columns(reg).get(table.name, (None, None))
-        wanted = [self.pk, "source_id", "char_start", "char_end", "quote", "text_en"] + (
+        self.wanted = [self.pk, "char_start", "char_end", "quote", "text_en"] + (
             [self.concept_column] if self.concept_column else [])
-        self.cols = {c: data.column(c).to_pylist() for c in dict.fromkeys(wanted)}
         self.tagging = ", " + _dump({"type": "TextualBody", "purpose": "tagging", "value": table.name, "format": MEDIA_TYPE})
         self.labels, self.esco, self.source_json = labels, esco, source_json
         self.concept_json: dict[str, str] = {}
+
+    @functools.cached_property
+    def cols(self) -> dict[str, list]:
+        """The columns an annotation shows, as Python values: read only when a chunk is made."""
+        return {c: self.data.column(c).to_pylist() for c in dict.fromkeys(self.wanted)}
 
     def _classifying(self, i: int) -> str:
         concept = self.cols[self.concept_column][i] if self.concept_column else None
@@ -146,20 +150,23 @@ def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict, 
     adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds.
     A table's rows of one source are contiguous (the row id starts with the source id), and they are
     one chunk: taken from `reuse` when made before from the same inputs (release/reuse.py), so the
-    chunk is yielded as one item holding its lines joined."""
+    chunk is yielded as one item, its lines joined, in UTF-8."""
     labels = concept_labels(reg, tables)
     esco = _esco(reg, tables)
     source_json = {source_id: _target_source(source) for source_id, source in sources.items()}
     reuse = reuse or Reuse(None)
     for table in reg.fact_tables():
         rows_of = _TableLines(reg, table, tables[table.name], labels, esco, source_json)
-        at = 0
-        for source_id, run in itertools.groupby(rows_of.cols["source_id"]):
-            rows = range(at, at + sum(1 for _ in run))
-            at = rows.stop
-            chunk = reuse.bytes("annotations", source_id, f"{table.name}/{rows_of.cols[rows_of.pk][rows.start]}/{len(rows)}",
+        data = tables[table.name]
+        runs = pc.run_end_encode(data.column("source_id").combine_chunks()) if data.num_rows else None
+        ends = runs.run_ends.to_pylist() if runs is not None else []
+        starts = [0, *ends[:-1]]
+        first_ids = data.column(rows_of.pk).take(starts).to_pylist() if starts and ends else []
+        for source_id, start, end, first in zip(runs.values.to_pylist() if runs is not None else [], starts, ends, first_ids):
+            rows = range(start, end)
+            chunk = reuse.bytes("annotations", source_id, f"{table.name}/{first}/{len(rows)}",
                                 functools.partial(_joined, rows_of, rows, source_id, sources[source_id]))
-            yield chunk.decode("utf-8")
+            yield chunk
 
 
 def _joined(rows_of: _TableLines, rows: range, source_id: str, source) -> bytes:
@@ -175,11 +182,12 @@ def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], so
             "label": f"{meta['title']} {meta['version']}: every fact row on the words it quotes",
             "total": total, **({"rights": licence} if licence else {})}
     page = {"id": "#page1", "type": "AnnotationPage", "startIndex": 0}
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(_dump(head)[:-1] + ',\n "first": ' + _dump(page)[:-1] + ',\n  "items": [\n   ')
-        lines = annotation_lines(reg, tables, sources, (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta)))
-        separator = ""
-        while batch := list(itertools.islice(lines, 10_000)):  # written a batch at a time
-            out.write(separator + ",\n   ".join(batch))
-            separator = ",\n   "
-        out.write("\n  ]}\n}\n")
+    with open(path, "wb") as out:
+        out.write((_dump(head)[:-1] + ',\n "first": ' + _dump(page)[:-1] + ',\n  "items": [\n   ').encode("utf-8"))
+        chunks = annotation_lines(reg, tables, sources, (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta)))
+        separator = b""
+        for chunk in chunks:  # each chunk as it comes: UTF-8 bytes, never decoded again
+            out.write(separator)
+            out.write(chunk)
+            separator = b",\n   "
+        out.write(b"\n  ]}\n}\n")

@@ -11,6 +11,7 @@ them). A cache that cannot be written only makes the next build slower.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,12 +40,14 @@ class Reuse:
             return make()
         path = self.folder / kind / entry[:2] / key(self.shared, kind, entry, source_id, detail)
         try:
-            return path.read_bytes()
+            kept = path.read_bytes()
+            if hashlib.sha256(kept[32:]).digest() == kept[:32]:  # a damaged file is made again
+                return kept[32:]
         except OSError:
             pass
         data = make()
         try:
-            Cache.write_bytes(path, data)
+            Cache.write_bytes(path, hashlib.sha256(data).digest() + data)
         except OSError:
             pass
         return data

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,7 +250,8 @@ def _site(job: Job) -> None:
 class Writer:
     """One part of the release: the tables it reads (None: every table), and whether it runs in the
     build's worker pool, reading them from the staged Parquet files (the larger files, written while
-    this process writes the rest) or here, from the tables in memory (in the order of the list)."""
+    this process writes the rest) or here, from the tables in memory (in the order of the list). A
+    worker's writer that no worker has taken by the time this process is done is written here."""
     name: str
     reads: tuple[str, ...] | None
     in_worker: bool
@@ -270,6 +273,45 @@ WRITERS = (
     Writer("datasette", None, False, _datasette),
     Writer("copied", (), False, _copied),
 )
+
+
+class _Handing:
+    """Hands the workers' writers to the pool one at a time, as a worker of ours falls idle, so that
+    this process can take the ones still waiting when it has written its own (a task handed to the
+    pool can no longer be taken back)."""
+
+    def __init__(self, workers: Workers, writers: list[Writer], args: tuple):
+        self._workers, self._args = workers, args
+        self._waiting = list(writers)
+        self._jobs: list[Future] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._hand, daemon=True, name="hand-writers")
+        if workers.parallel:  # else every writer is written here, in order
+            self._thread.start()
+
+    def _hand(self) -> None:
+        while True:
+            running = [job for job in self._jobs if not job.done()]
+            if len(running) >= self._workers.processes:
+                wait(running, return_when=FIRST_COMPLETED)
+                continue
+            with self._lock:
+                if not self._waiting:
+                    return
+                try:
+                    self._jobs.append(self._workers.submit(_in_worker, self._waiting[0], *self._args))
+                except Exception:  # the pool was shut because the build failed: this process has stopped
+                    return
+                self._waiting.pop(0)
+
+    def take(self) -> Writer | None:
+        with self._lock:
+            return self._waiting.pop(0) if self._waiting else None
+
+    def submitted(self) -> list[Future]:
+        if self._thread.is_alive():
+            self._thread.join()
+        return list(self._jobs)
 
 
 def write_parquet_files(folder: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict) -> Written:
@@ -298,12 +340,16 @@ def write_release(written: Written, reg: Registry, tables: dict[str, pa.Table], 
     the release gate's verdict (raising if it failed) and gives its page; the parts of unchanged
     sources come from `reuse`. SHA256SUMS last."""
     folder = written.folder
-    jobs = [workers.submit(_in_worker, w, folder, reg, meta, sources, copied, reuse) for w in WRITERS if w.in_worker]
+    handed = _Handing(workers, [w for w in WRITERS if w.in_worker], (folder, reg, meta, sources, copied, reuse))
     job = Job(written, reg, tables, meta, sources, copied, reuse)
     for writer in WRITERS:
         if not writer.in_worker:
             with stage(f"write {writer.name}"):
                 writer.write(job)
+    while (writer := handed.take()) is not None:  # what no worker has taken yet is written here, now free
+        with stage(f"write {writer.name}"):
+            writer.write(job)
+    jobs = handed.submitted()
     written.bytes("validation/index.html", report())
     for pending in jobs:
         with stage("wait for a writer"):

@@ -15,18 +15,19 @@ import pyarrow as pa
 from ..registry.arrow_schema import arrow_schema
 from ..registry.model import Registry, Table
 from .frames import rows_to_arrow
+from .partition_file import as_table
 
 
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def assemble(reg: Registry, partitions: Iterable[dict[str, pa.Table]], small: dict[str, pa.Table]) -> dict[str, pa.Table]:
+def assemble(reg: Registry, partitions: Iterable[dict[str, pa.StructArray]], small: dict[str, pa.Table]) -> dict[str, pa.Table]:
     """Every table that is not derived: the partitions' rows (each partition a dict of tables, as
     read from its file) and the small tables (sources, taxonomies: given whole), sorted by key."""
     import duckdb
 
-    pieces: dict[str, list[pa.Table]] = {name: [] for name in reg.tables}
+    pieces: dict[str, list[pa.StructArray]] = {name: [] for name in reg.tables}
     for tables in partitions:
         for name, data in tables.items():
             pieces[name].append(data)
@@ -37,7 +38,7 @@ def assemble(reg: Registry, partitions: Iterable[dict[str, pa.Table]], small: di
                 continue
             data = small.get(name)
             if data is None:
-                data = pa.concat_tables(pieces.pop(name)) if pieces[name] else rows_to_arrow(table, [])
+                data = as_table(pieces.pop(name)) if pieces[name] else rows_to_arrow(table, [])
             out[name] = _sorted(con, table, data)
     return out
 

@@ -9,15 +9,21 @@ integer column into floats; dates travel to them as ISO text.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-import pandas as pd
 import pyarrow as pa
 
 from ..registry.arrow_schema import arrow_schema
 from ..registry.model import Table
 
-_PANDAS = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
-           pa.bool_(): pd.BooleanDtype()}
+
+@cache
+def _pandas_types() -> dict:
+    """Arrow type -> pandas' nullable dtype; pandas is imported only by a command that validates."""
+    import pandas as pd
+
+    return {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
+            pa.bool_(): pd.BooleanDtype()}
 
 
 def to_arrow(table: Table, rows: list[dict], version: str = "") -> pa.Table:
@@ -25,11 +31,11 @@ def to_arrow(table: Table, rows: list[dict], version: str = "") -> pa.Table:
     return rows_to_arrow(table, [tuple(r.get(c) for c in table.columns) for r in rows], version)
 
 
-def to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
+def to_frame(table: Table, arrow: pa.Table):
     return arrow_to_frame(arrow.select(table.columns))
 
 
-def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
+def arrow_to_frame(arrow: pa.Table):
     """Arrow to pandas with nullable dtypes; text stays in Arrow's buffers (no copy), dates become ISO text."""
     columns = {}
     for name in arrow.column_names:
@@ -37,7 +43,7 @@ def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
         if pa.types.is_date(col.type):
             col = col.cast(pa.string())
         columns[name] = col
-    return pa.table(columns).to_pandas(types_mapper=_PANDAS.get, self_destruct=False)
+    return pa.table(columns).to_pandas(types_mapper=_pandas_types().get, self_destruct=False)
 
 
 def rows_to_arrow(table: Table, rows: list[tuple], version: str = "") -> pa.Table:

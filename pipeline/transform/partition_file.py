@@ -22,40 +22,56 @@ from .frames import rows_to_arrow
 LINE = "_line"
 
 
-def to_bytes(reg: Registry, tables: dict[str, list[tuple]], lines: dict[str, list[int]]) -> bytes:
-    """The Arrow file of one mapping: `tables` holds each table's rows as tuples in column order."""
-    columns, fields = [], []
-    for name in sorted(tables):
-        data = rows_to_arrow(reg.tables[name], tables[name])
-        data = data.append_column(pa.field(LINE, pa.int32(), nullable=False), pa.array(lines[name], pa.int32()))
-        rows = pa.StructArray.from_arrays([c.combine_chunks() for c in data.columns], fields=list(data.schema))
-        columns.append(pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows))
-        fields.append(pa.field(name, columns[-1].type))
-    batch = pa.RecordBatch.from_arrays(columns, schema=pa.schema(fields))
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, batch.schema) as writer:
-        writer.write_batch(batch)
-    return sink.getvalue().to_pybytes()
+Rows = dict[str, list[tuple]]   # table name -> the rows of one mapping, as tuples in column order
+Lines = dict[str, list[int]]    # table name -> the line of each row's record
 
 
-def read(path: Path) -> dict[str, pa.Table]:
-    """Every table of one mapping's file, its buffers mapped from the file; `_line` included.
-    Raises OSError or pyarrow's ArrowInvalid for a file that is missing or damaged."""
-    batch = pa.ipc.open_file(pa.memory_map(str(path))).get_batch(0)
-    out = {}
-    for name, column in zip(batch.schema.names, batch.columns):
-        rows = column.flatten()
-        out[name] = pa.Table.from_batches([pa.RecordBatch.from_struct_array(rows)])
+def to_bytes(reg: Registry, mappings: list[tuple[Rows, Lines]]) -> list[bytes]:
+    """The Arrow file of each mapping. The rows of all of them become Arrow together, a table at a
+    time (converting a few rows at a time would cost more than the conversion), and each file
+    takes its slice."""
+    names = sorted({name for tables, _ in mappings for name in tables})
+    stacked: dict[str, tuple[pa.StructArray, list[tuple[int, int]]]] = {}
+    for name in names:
+        rows: list[tuple] = []
+        lines: list[int] = []
+        bounds = []
+        for tables, numbers in mappings:
+            start = len(rows)
+            rows.extend(tables.get(name, ()))
+            lines.extend(numbers.get(name, ()))
+            bounds.append((start, len(rows)))
+        data = rows_to_arrow(reg.tables[name], rows)
+        data = data.append_column(pa.field(LINE, pa.int32(), nullable=False), pa.array(lines, pa.int32()))
+        structs = pa.StructArray.from_arrays([c.combine_chunks() for c in data.columns], fields=list(data.schema))
+        stacked[name] = (structs, bounds)
+    out = []
+    for k, (tables, _) in enumerate(mappings):
+        columns, fields = [], []
+        for name in sorted(tables):
+            structs, bounds = stacked[name]
+            start, end = bounds[k]
+            columns.append(pa.ListArray.from_arrays(pa.array([0, end - start], pa.int32()), structs.slice(start, end - start)))
+            fields.append(pa.field(name, columns[-1].type))
+        batch = pa.RecordBatch.from_arrays(columns, schema=pa.schema(fields))
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        out.append(sink.getvalue().to_pybytes())
     return out
 
 
-def opens(path: Path) -> bool:
-    """Whether the file is there and reads as an Arrow file of one batch (its footer is checked, not
-    its rows): a file damaged or removed since is computed again rather than trusted."""
-    try:
-        return pa.ipc.open_file(pa.memory_map(str(path))).num_record_batches == 1
-    except (OSError, pa.ArrowException):
-        return False
+def read(path: Path) -> dict[str, pa.StructArray]:
+    """Every table of one mapping's file, as an array of row structs (its buffers mapped from the
+    file, `_line` included); `as_table` makes a table of one or many. Raises OSError or pyarrow's
+    ArrowInvalid for a file that is missing or damaged."""
+    batch = pa.ipc.open_file(pa.memory_map(str(path))).get_batch(0)
+    return {name: column.flatten() for name, column in zip(batch.schema.names, batch.columns)}
+
+
+def as_table(rows: pa.StructArray | list[pa.StructArray]) -> pa.Table:
+    """One table of the rows of one mapping, or of many (their arrays become chunks: no copy)."""
+    return pa.Table.from_struct_array(pa.chunked_array(rows if isinstance(rows, list) else [rows]))
 
 
 def without_line(data: pa.Table) -> pa.Table:

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..common.faults import machine_fault
 from ..common.problems import Problems, StageFailed
 from ..common.workers import Workers
+from .batches import batch_names, tables_of
 
 
 @dataclass
@@ -118,7 +119,6 @@ def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
     """A worker's task: read the staged Parquet files its batches need, validate them."""
     import pyarrow.parquet as pq
 
-    from .suites import tables_of
 
     failure = _import()
     if failure:
@@ -135,8 +135,6 @@ def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
 
 def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int]) -> list[Future]:
     """Start the gate on the Parquet files in `folder`: the batches shared among the workers by rows."""
-    from .suites import batch_names
-
     groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
     load = [0] * len(groups)
     for name in sorted(batch_names(reg), key=lambda n: (-sizes.get(n, 0), n)):
@@ -149,8 +147,6 @@ def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_count
 def verdict(workers: Workers, jobs: list[Future], reg) -> GateResult:
     """The verdict on every table; StageFailed with each failed expectation."""
     from importlib.metadata import version
-
-    from .suites import batch_names
 
     results: dict[str, list[Outcome]] = {}
     problems = Problems()

@@ -8,8 +8,7 @@ import pandas as pd
 from ..registry.expectations import fact_expectations, table_expectations
 from ..registry.model import Registry
 from ..transform.frames import arrow_to_frame, to_frame
-
-FACT_BATCH = "fact fields"
+from .batches import FACT_BATCH, batch_names
 
 
 def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
@@ -25,16 +24,6 @@ def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
         data = data.add_column(0, "table", pa.chunked_array([pa.array([t.name] * len(data), pa.string())]))
         parts.append(data.cast(pa.schema([f.remove_metadata().with_nullable(True) for f in data.schema])))
     return arrow_to_frame(pa.concat_tables(parts))
-
-
-def batch_names(reg: Registry) -> list[str]:
-    """The gate's batches, in the order the report lists them: the fact batch, then every table."""
-    return ([FACT_BATCH] if reg.fact_tables() else []) + list(reg.tables)
-
-
-def tables_of(reg: Registry, names: list[str]) -> set[str]:
-    """The tables the batches `names` read."""
-    return {n for n in names if n != FACT_BATCH} | ({t.name for t in reg.fact_tables()} if FACT_BATCH in names else set())
 
 
 def suites(reg: Registry, tables: dict, row_counts: dict[str, int],
