@@ -233,7 +233,7 @@ def assemble(checked: Checked) -> dict:
     reg = checked.registry
     small, _ = small_tables(reg, checked.sources, checked.taxonomies)
     folder = checked.cache.rows_folder()
-    return in_duckdb(reg, (read_rows(folder, part) for part in checked.partitions if part.counts),
+    return in_duckdb(reg, read_rows(folder, checked.partitions),
                      {name: to_arrow(reg.tables[name], rows) for name, rows in small.items()})
 
 

@@ -54,7 +54,9 @@ class Partition:
     used: dict[str, list] = field(default_factory=dict)
     fingerprint: str = ""  # of the ids and sources its problems mention, when it has problems
     quotes: dict[str, int] = field(default_factory=dict)  # fact table -> rows whose quote is raw[char_start:char_end]
-    size: int = 0  # of its rows' Arrow file
+    rows: str = ""  # the Arrow file holding its rows (transform/partition_file.py), with the others of its chunk
+    row: int = 0    # its row in that file
+    size: int = 0   # of that file
 
 
 def _ids_fingerprint(known: Known, sources: dict[str, Source]) -> str:
@@ -81,8 +83,8 @@ class Context:
     rows: Path  # where the partitions' Arrow files are kept (the cache's, or this run's own)
 
 
-def rows_path(folder: Path, entry: str) -> Path:
-    return folder / entry[:2] / f"{entry}.arrow"
+def rows_path(folder: Path, name: str) -> Path:
+    return folder / name[:2] / f"{name}.arrow"
 
 
 def _compute_one(path: Path, data: bytes, entry: str, ctx: Context) -> tuple[Partition, tuple | None]:
@@ -143,12 +145,14 @@ def _compute_chunk(chunk: list[tuple[Path, str]], ctx: Context) -> list[Partitio
         elif payload is not None:
             passed.append((entry, payload))
         out.append(part)
-    sizes = {}
-    for (entry, _), data in zip(passed, partition_file.to_bytes(ctx.reg, [p for _, p in passed])):
-        Cache.write_bytes(rows_path(ctx.rows, entry), data)
-        sizes[entry] = len(data)
-    for part in out:
-        part.size = sizes.get(part.entry, 0)
+    if passed:
+        name = key(*(entry for entry, _ in passed))
+        data = partition_file.to_bytes(ctx.reg, [payload for _, payload in passed])
+        Cache.write_bytes(rows_path(ctx.rows, name), data)
+        where = {entry: row for row, (entry, _) in enumerate(passed)}
+        for part in out:
+            if part.entry in where:
+                part.rows, part.row, part.size = name, where[part.entry], len(data)
     return out
 
 
@@ -206,7 +210,7 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
                     source.meta["lang"] if source else "")
         order.append(entry)
         hit = cache.get("partitions", entry, Partition)
-        if hit is not None and _valid(hit, known, fingerprint) and (hit.problems or _kept(rows_path(rows, entry), hit)):
+        if hit is not None and _valid(hit, known, fingerprint) and (hit.problems or _kept(rows_path(rows, hit.rows), hit)):
             parts[entry] = hit
         else:
             todo.append((path, entry))
@@ -223,17 +227,27 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
 
 # --- validating partitions with pandera (stage 4, at build time) ----------------------------------
 
-def read_rows(folder: Path, part: Partition) -> dict[str, pa.StructArray]:
-    """A partition's tables, as arrays of row structs mapped from its Arrow file (with each row's `_line`). The check found
-    the file whole; one gone or damaged since was removed or changed underneath the command."""
-    path = rows_path(folder, part.entry)
-    try:
-        return partition_file.read(path)
-    except (OSError, pa.ArrowException) as err:
-        if not path.exists():
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from err
-        raise MachineFault("a file of the verification cache changed while the command ran", str(path),
-                           "run the command again; the cache is rebuilt") from err
+def read_rows(folder: Path, parts: list[Partition]) -> dict[str, list[pa.StructArray]]:
+    """The rows of the partitions, per table: an array of row structs per file they are kept in
+    (with each row's `_line`), mapped from the files. The check found each file whole; one gone or
+    damaged since was removed or changed underneath the command."""
+    by_file: dict[str, list[int]] = {}
+    for part in parts:
+        if part.rows:
+            by_file.setdefault(part.rows, []).append(part.row)
+    out: dict[str, list[pa.StructArray]] = {}
+    for name, rows in by_file.items():
+        path = rows_path(folder, name)
+        try:
+            tables = partition_file.read(path, rows)
+        except (OSError, pa.ArrowException) as err:
+            if not path.exists():
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from err
+            raise MachineFault("a file of the verification cache changed while the command ran", str(path),
+                               "run the command again; the cache is rebuilt") from err
+        for table, structs in tables.items():
+            out.setdefault(table, []).append(structs)
+    return out
 
 
 def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> list[tuple[str, list[Problem]]]:
@@ -244,10 +258,10 @@ def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> l
 
     reg, folder = context
     found: dict[str, list[Problem]] = {p.entry: [] for p in chunk}
-    loaded = [(p, read_rows(folder, p)) for p in chunk]
+    loaded = [(p, read_rows(folder, [p])) for p in chunk]
     for name in sorted({n for _, tables in loaded for n in tables}):
         table = reg.tables[name]
-        owners = [(p, tables[name]) for p, tables in loaded if name in tables and len(tables[name])]
+        owners = [(p, tables[name][0]) for p, tables in loaded if name in tables and len(tables[name][0])]
         if not owners:
             continue
         stacked = partition_file.as_table([data for _, data in owners])

@@ -3,6 +3,7 @@ files, a build after one edit remakes only what that edit changed, and the gate 
 Parquet files the release publishes."""
 from __future__ import annotations
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import copy_repo, digest, run
@@ -25,14 +26,16 @@ def _edit_first_translation(repo) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def test_the_cache_keeps_each_mappings_rows_as_one_arrow_file_whose_rows_are_the_released_rows(tmp_path, own_cache):
+def test_the_cache_keeps_the_rows_of_the_mappings_verified_together_as_one_arrow_file_whose_rows_are_released(
+        tmp_path, own_cache):
     from pipeline.transform import partition_file
 
     repo = copy_repo(tmp_path / "repo", with_output=False)
     out = tmp_path / "out"
     assert run(repo, "build", "--out", str(out)).code == 0
     files = sorted((own_cache / "rows").rglob("*.arrow"))
-    assert len(files) == 5  # one per mapping, nothing pickled beside them
+    assert len(files) == 1  # the five mappings were verified together; nothing pickled beside them
+    assert pa.ipc.open_file(pa.memory_map(str(files[0]))).get_batch(0).num_rows == 5  # a row per mapping
     assert not [p for p in (own_cache / "rows").rglob("*") if p.is_file() and p.suffix != ".arrow"]
     released = pq.read_table(out / "parquet" / "duty_mentions.parquet")
     from_files = partition_file.without_line(partition_file.as_table([partition_file.read(p)["duty_mentions"] for p in files]))
@@ -49,7 +52,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert run(repo, "build", "--out", str(first)).code == 0
     (parts,) = (own_cache / "parts").iterdir()  # the folder of this code version
     kept = {p.relative_to(parts).as_posix() for p in parts.rglob("*") if p.is_file()}
-    assert {k.split("/")[0] for k in kept} == {"site-source", "annotations"}
+    assert {k.split("/")[0] for k in kept} == {"site-source", "site-concept", "annotations"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"
     assert run(repo, "build", "--out", str(edited)).code == 0
@@ -59,6 +62,9 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert len(pages) == 1  # the edited source's page, no other
     chunks = [k for k in made if k.startswith("annotations/")]
     assert chunks and {k.split("/")[1] for k in chunks} == {pages[0].split("/")[1]}  # that source's chunks only
+    concepts = len([k for k in kept if k.startswith("site-concept/")])
+    remade = len([k for k in made if k.startswith("site-concept/")])
+    assert 1 <= remade < concepts / 2  # the pages of the concepts the source states, not the others
     monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "cold-cache"))
     cold = tmp_path / "cold"
     assert run(repo, "build", "--force", "--out", str(cold)).code == 0

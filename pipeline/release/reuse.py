@@ -36,9 +36,17 @@ class Reuse:
         """The part `kind` of a source (and `detail`, e.g. its sidecar row or the table of a chunk):
         read back when made before from the same inputs, else made now and kept."""
         entry = self.entries.get(source_id)
-        if self.folder is None or entry is None:
+        if entry is None:
             return make()
-        path = self.folder / kind / entry[:2] / key(self.shared, kind, entry, source_id, detail)
+        return self.keyed(kind, key(entry, source_id, detail), make, entry[:2])
+
+    def keyed(self, kind: str, inputs: str, make: Callable[[], bytes], group: str = "") -> bytes:
+        """A part of `kind` whose inputs, besides what every part shares, are all in `inputs`; kept
+        in the folder `group` (a source's parts together, under its partition's key)."""
+        if self.folder is None:
+            return make()
+        name = key(self.shared, kind, inputs)
+        path = self.folder / kind / (group or name[:2]) / name
         try:
             kept = path.read_bytes()
             if hashlib.sha256(kept[32:]).digest() == kept[:32]:  # a damaged file is made again

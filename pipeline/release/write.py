@@ -256,15 +256,16 @@ class Writer:
     reads: tuple[str, ...] | None
     in_worker: bool
     write: Callable[[Job], None]
+    once: bool = False  # reads each table once, in turn: in a worker, each is read when asked and not kept
 
 
 # Every writer of the release, in one list. The Parquet files are written before any of them (the
 # release gate judges those very files), validation/index.html (the gate's report) and
 # dcat.ttl (which lists every file with its checksum) after all of them, SHA256SUMS last.
 WRITERS = (
-    Writer("sqlite", None, True, _sqlite),
-    Writer("site", None, True, _site),
+    Writer("sqlite", None, True, _sqlite, once=True),  # the longest first; the site last, often taken back here
     Writer("workbook", None, True, _workbook),
+    Writer("site", None, True, _site),
     Writer("sources", (), False, _sources),
     Writer("csv", None, False, _csv),
     Writer("descriptions", None, False, _descriptions),
@@ -273,6 +274,23 @@ WRITERS = (
     Writer("datasette", None, False, _datasette),
     Writer("copied", (), False, _copied),
 )
+
+
+class _Staged(dict):
+    """The staged Parquet files as a mapping of tables, each read when asked for and not kept, so
+    a writer that takes the tables one after the other holds one at a time."""
+
+    def __init__(self, folder: Path, names: list[str]):
+        super().__init__()
+        self.folder, self.names = folder, names
+
+    def __getitem__(self, name: str) -> pa.Table:
+        if name not in self.names:
+            raise KeyError(name)
+        return pq.read_table(self.folder / f"{name}.parquet")
+
+    def __contains__(self, name) -> bool:
+        return name in self.names
 
 
 class _Handing:
@@ -325,11 +343,14 @@ def write_parquet_files(folder: Path, reg: Registry, tables: dict[str, pa.Table]
 def _in_worker(writer: Writer, folder: Path, reg: Registry, meta: dict, sources: dict, copied: dict,
                reuse: Reuse) -> tuple[dict, dict]:
     """A writer in a worker: it reads the tables it declared from the staged Parquet files."""
-    names = reg.tables if writer.reads is None else writer.reads
-    tables = {name: pq.read_table(folder / "parquet" / f"{name}.parquet") for name in names}
+    names = list(reg.tables if writer.reads is None else writer.reads)
+    tables = _Staged(folder / "parquet", names) if writer.once else {
+        name: pq.read_table(folder / "parquet" / f"{name}.parquet") for name in names}
     written = Written(folder)
     with stage(f"write {writer.name} (worker)"):
         writer.write(Job(written, reg, tables, meta, sources, copied, reuse))
+    del tables
+    pa.default_memory_pool().release_unused()  # the worker lives on: give back what this writer held
     return written.sums, written.sizes
 
 

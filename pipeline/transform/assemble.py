@@ -8,8 +8,6 @@ engine when one machine is outgrown.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pyarrow as pa
 
 from ..registry.arrow_schema import arrow_schema
@@ -22,15 +20,11 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def assemble(reg: Registry, partitions: Iterable[dict[str, pa.StructArray]], small: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    """Every table that is not derived: the partitions' rows (each partition a dict of tables, as
-    read from its file) and the small tables (sources, taxonomies: given whole), sorted by key."""
+def assemble(reg: Registry, pieces: dict[str, list[pa.StructArray]], small: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Every table that is not derived: the partitions' rows (per table, arrays of row structs as
+    read from the files) and the small tables (sources, taxonomies: given whole), sorted by key."""
     import duckdb
 
-    pieces: dict[str, list[pa.StructArray]] = {name: [] for name in reg.tables}
-    for tables in partitions:
-        for name, data in tables.items():
-            pieces[name].append(data)
     out = {}
     with duckdb.connect() as con:
         for name, table in reg.tables.items():
@@ -38,8 +32,9 @@ def assemble(reg: Registry, partitions: Iterable[dict[str, pa.StructArray]], sma
                 continue
             data = small.get(name)
             if data is None:
-                data = as_table(pieces.pop(name)) if pieces[name] else rows_to_arrow(table, [])
+                data = as_table(pieces.pop(name)) if pieces.get(name) else rows_to_arrow(table, [])
             out[name] = _sorted(con, table, data)
+    pa.default_memory_pool().release_unused()  # what DuckDB and the partitions held, back to the system
     return out
 
 

@@ -42,7 +42,8 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
                 copied: dict[str, bytes], reuse: Reuse | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of the site, as (path inside site/, bytes), one at a time; `copied` are the files the
     build copies into the release as they are (CITATION.cff among them). A source's page is taken
-    from `reuse` when its inputs are those of a page made before (release/reuse.py)."""
+    from `reuse` when its inputs are those of a page made before (release/reuse.py), and so is a
+    concept's page when its evidence, and the partitions of the sources that state it, are."""
     reuse = (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta))
     site = Site(meta["title"], meta["version"], meta["name"])
     catalogue = Catalogue(reg, tables)
@@ -69,7 +70,8 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
         if kind == ROLE_KIND:
             continue
         for ident in catalogue.ids(kind):
-            yield catalogue.page(kind, ident), render_concept(site, catalogue, evidence, reg.fields, kind, ident)
+            page = functools.partial(render_concept, site, catalogue, evidence, reg.fields, kind, ident)
+            yield catalogue.page(kind, ident), reuse.keyed("site-concept", evidence.inputs(kind, ident, reuse.entries), page)
     yield "roles/index.html", render_roles(site, catalogue)
     for role in catalogue.ids(ROLE_KIND):
         yield catalogue.page(ROLE_KIND, role), render_role(site, catalogue, evidence, reg.fields, role, tables)

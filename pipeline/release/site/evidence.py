@@ -51,6 +51,19 @@ class Evidence:
         combined = pa.concat_tables(parts) if parts else empty
         return Groups(combined, "key")
 
+    def inputs(self, kind: str, ident: str, entries: dict[str, str]) -> str:
+        """Everything a concept's page shows besides what all pages share: its rows of the derived
+        tables, and the partitions (`entries`: source_id -> key, partitions.py) of the sources that
+        state it, which fix every statement of it. Same inputs, same page."""
+        if not hasattr(self, "_sources_of"):
+            pairs = self.statements.table.group_by(["key", "source_id"]).aggregate([])
+            self._sources_of: dict[str, list[str]] = {}
+            for k, source in zip(pairs.column("key").to_pylist(), pairs.column("source_id").to_pylist()):
+                self._sources_of.setdefault(k, []).append(source)
+        sources = sorted(self._sources_of.get(f"{kind}:{ident}", []))
+        return repr((kind, ident, self.summary_row(kind, ident), self.profile_rows(kind, ident),
+                     self.wording_rows(kind, ident), [(s, entries.get(s)) for s in sources]))
+
     def summary_row(self, kind: str, ident: str) -> dict | None:
         rows = self.summary.rows(f"{kind}:{ident}")
         return rows[0] if rows else None
