@@ -35,6 +35,7 @@ Rows are streamed batch by batch, so memory stays bounded however large the tabl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,17 +280,23 @@ def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta:
         parts = []
         for sheet in sheets:
             table = reg.tables[sheet.table]
-            rows = tables[sheet.table].select(table.columns).slice(sheet.first, sheet.rows)
+            rows = _sheet_rows(tables, table, sheet)
             widths = [_width(f.name, rows.column(f.name)) for f in table.fields]
             page = _data_sheet(book, bold, cells, table, rows, sheet, widths)
             if cell_by_cell:
                 _write_rows(page, cells, rows, widths)
             elif sheet.rows:
                 _tell_row_heights(page, rows.slice(0, NOTE_ROWS), widths)
-                parts.append((sheet.name, rows, widths))
+                # read again when its turn comes: a writer given the tables one at a time holds one
+                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths))
+            del rows
     if parts:
         put_rows(path, parts, cells.styles)
     return sheets
+
+
+def _sheet_rows(tables: dict[str, pa.Table], table: Table, sheet: Sheet) -> pa.Table:
+    return tables[sheet.table].select(table.columns).slice(sheet.first, sheet.rows)
 
 
 def _tell_row_heights(page, rows: pa.Table, widths: list[float]) -> None:

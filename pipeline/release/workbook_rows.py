@@ -34,6 +34,7 @@ import time
 import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,9 +262,9 @@ def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
             for s in ET.fromstring(book.read("xl/workbook.xml")).find("m:sheets", ns)}
 
 
-def put_rows(path: Path, sheets: list[tuple[str, pa.Table, list[float]]], styles: Styles) -> None:
-    """Each (sheet name, rows, column widths) into the workbook at `path`, under the sheet's header
-    row, with the cell formats XlsxWriter gave the indices in `styles`.
+def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Table], list[float]]], styles: Styles) -> None:
+    """Each (sheet name, rows or what reads them, column widths) into the workbook at `path`, under
+    the sheet's header row, with the cell formats XlsxWriter gave the indices in `styles`.
 
     The zip is written by a thread of its own, part after part in the same order: zlib (which
     lets go of the interpreter while it compresses) packs one sheet while the next one's rows are
@@ -280,7 +281,8 @@ def put_rows(path: Path, sheets: list[tuple[str, pa.Table, list[float]]], styles
                 if info.filename not in parts:
                     part = functools.partial(out.writestr, info, written.read(info))
                 else:
-                    data, widths = parts[info.filename]
+                    data, widths = parts.pop(info.filename)
+                    data = data() if callable(data) else data  # a sheet's rows may be read only now
                     scratch = _sheet_file(written.read(info).decode("utf-8"), data, styles, widths)
                     part = functools.partial(_pack, out, scratch, info.filename)
                 # One packer takes the parts in turn, so the zip's order is the workbook's; a part

@@ -256,7 +256,7 @@ class Writer:
     reads: tuple[str, ...] | None
     in_worker: bool
     write: Callable[[Job], None]
-    once: bool = False  # reads each table once, in turn: in a worker, each is read when asked and not kept
+    once: bool = False  # takes the tables one at a time: in a worker, each is read when asked and not kept
 
 
 # Every writer of the release, in one list. The Parquet files are written before any of them (the
@@ -264,7 +264,7 @@ class Writer:
 # dcat.ttl (which lists every file with its checksum) after all of them, SHA256SUMS last.
 WRITERS = (
     Writer("sqlite", None, True, _sqlite, once=True),  # the longest first; the site last, often taken back here
-    Writer("workbook", None, True, _workbook),
+    Writer("workbook", None, True, _workbook, once=True),
     Writer("site", None, True, _site),
     Writer("sources", (), False, _sources),
     Writer("csv", None, False, _csv),
