@@ -2,9 +2,10 @@
 
 A mapping is verified against its source (stage 2) and its facts normalized into rows with their
 ids (stage 3) as one unit: a partition of the fact tables. Its rows become Arrow there, in the
-worker that verified them, and are kept as one Arrow file in the cache (transform/partition_file.py);
-from then on a build only maps that file: pandera validates it (stage 4, once per content, its
-verdict cached the same way), and the final tables are assembled from the files of all partitions.
+worker that verified them, and are kept in the cache in one Arrow file with those of the other
+mappings of its chunk (transform/partition_file.py); from then on a build only maps that file:
+pandera validates the partition's rows (stage 4, once per content, its verdict cached the same
+way), and the final tables are assembled from the files of all partitions.
 Its result depends only on the mapping's bytes, its source's text and language, the registry, the
 concept ids of the taxonomies and the pipeline's code, so it is cached under a key of those
 contents (common/cache.py) and computed again only when one of them changes. A curator who edits

@@ -1,6 +1,7 @@
 """The final tables, assembled in DuckDB from the partitions' Arrow files.
 
-Every mapping's rows are one Arrow file in the cache (partition_file.py). A table of the release is
+Every mapping's rows are kept as Arrow in the cache, in a file per chunk of mappings verified
+together (partition_file.py). A table of the release is
 the union of its partitions' rows in primary-key order: DuckDB scans the memory-mapped files as they
 are (no copy into Python objects), sorts on every core and out of core when memory is short, and
 hands the result back as Arrow with the registry's types. The same SQL would run on a larger
