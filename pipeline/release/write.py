@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..common.timings import stage
-from ..common.workers import Workers
+from ..common.workers import Workers, give_back_memory
 from ..curation.sources import Source
 from ..registry.arrow_schema import arrow_schema
 from ..registry.croissant_schema import croissant
@@ -47,6 +47,7 @@ from .skos import turtle as skos_turtle
 from .workbook import write_workbook
 
 BATCH_ROWS = 100_000
+SQLITE_BATCH_ROWS = 20_000  # rows handed to SQLite at once, as Python values: bounded, like the workbook's
 # Datasette's metadata for the SQLite file: `datasette serve <name>.sqlite -m datasette/metadata.json`
 # (with the templates and the plugin beside it: datasette.py).
 DATASETTE_METADATA = METADATA
@@ -142,7 +143,7 @@ def write_sqlite(written: Written, rel: str, reg: Registry, tables: dict[str, pa
             data = tables[table.name]
             marks = ", ".join("?" for _ in table.columns)
             insert = f'INSERT INTO "{table.name}" VALUES ({marks})'
-            for batch in data.to_batches(max_chunksize=BATCH_ROWS):
+            for batch in data.to_batches(max_chunksize=SQLITE_BATCH_ROWS):
                 columns = [(batch.column(i).cast(pa.string()) if pa.types.is_date(batch.column(i).type)
                             else batch.column(i)).to_pylist() for i in range(batch.num_columns)]
                 con.executemany(insert, zip(*columns))
@@ -349,8 +350,6 @@ def _in_worker(writer: Writer, folder: Path, reg: Registry, meta: dict, sources:
     written = Written(folder)
     with stage(f"write {writer.name} (worker)"):
         writer.write(Job(written, reg, tables, meta, sources, copied, reuse))
-    del tables
-    pa.default_memory_pool().release_unused()  # the worker lives on: give back what this writer held
     return written.sums, written.sizes
 
 
@@ -367,9 +366,11 @@ def write_release(written: Written, reg: Registry, tables: dict[str, pa.Table], 
         if not writer.in_worker:
             with stage(f"write {writer.name}"):
                 writer.write(job)
+            give_back_memory()
     while (writer := handed.take()) is not None:  # what no worker has taken yet is written here, now free
         with stage(f"write {writer.name}"):
             writer.write(job)
+        give_back_memory()
     jobs = handed.submitted()
     written.bytes("validation/index.html", report())
     for pending in jobs:
