@@ -35,7 +35,12 @@ class Run:
 
 
 def run(root: Path, *args: str) -> Run:
-    """The command line, in this process, on the checkout at `root`."""
+    """The command line, in this process, on the checkout at `root`. Before a build, Great
+    Expectations is imported here once: a build's workers are forked from this process, so the many
+    builds of a session inherit it instead of each importing it again in every worker (the build
+    itself is the same either way)."""
+    if args and args[0] == "build":
+        import great_expectations  # noqa: F401
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(args), layout=Layout(root))
