@@ -228,26 +228,45 @@ def compute_partitions(reg: Registry, sources: dict[str, Source], known: Known, 
 
 # --- validating partitions with pandera (stage 4, at build time) ----------------------------------
 
-def read_rows(folder: Path, parts: list[Partition]) -> dict[str, list[pa.StructArray]]:
-    """The rows of the partitions, per table: an array of row structs per file they are kept in
-    (with each row's `_line`), mapped from the files. The check found each file whole; one gone or
-    damaged since was removed or changed underneath the command."""
-    by_file: dict[str, list[int]] = {}
+def _opened(folder: Path, name: str, read):
+    """`read(path)` of a rows file. The check found each file whole; one gone or damaged since was
+    removed or changed underneath the command."""
+    path = rows_path(folder, name)
+    try:
+        return read(path)
+    except (OSError, pa.ArrowException) as err:
+        if not path.exists():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from err
+        path.unlink(missing_ok=True)  # so that the next run computes it again instead of trusting it
+        raise MachineFault("a file of the verification cache is damaged (changed or corrupted on disk); it was "
+                           "removed", str(path), "run the command again; the cache is rebuilt") from err
+
+
+def _by_file(parts: list[Partition]) -> dict[str, list[Partition]]:
+    by_file: dict[str, list[Partition]] = {}
     for part in parts:
         if part.rows:
-            by_file.setdefault(part.rows, []).append(part.row)
+            by_file.setdefault(part.rows, []).append(part)
+    return by_file
+
+
+def read_rows(folder: Path, parts: list[Partition]) -> dict[str, list[pa.StructArray]]:
+    """The rows of the partitions, per table: an array of row structs per file they are kept in
+    (with each row's `_line`), mapped from the files."""
     out: dict[str, list[pa.StructArray]] = {}
-    for name, rows in by_file.items():
-        path = rows_path(folder, name)
-        try:
-            tables = partition_file.read(path, rows)
-        except (OSError, pa.ArrowException) as err:
-            if not path.exists():
-                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from err
-            raise MachineFault("a file of the verification cache changed while the command ran", str(path),
-                               "run the command again; the cache is rebuilt") from err
-        for table, structs in tables.items():
+    for name, kept in _by_file(parts).items():
+        rows = [p.row for p in kept]
+        for table, structs in _opened(folder, name, lambda path, rows=rows: partition_file.read(path, rows)).items():
             out.setdefault(table, []).append(structs)
+    return out
+
+
+def _rows_of_each(folder: Path, parts: list[Partition]) -> list[tuple[Partition, dict[str, pa.StructArray]]]:
+    """Each partition with its own tables, each file opened once."""
+    out = []
+    for name, kept in _by_file(parts).items():
+        rows = [p.row for p in kept]
+        out.extend(zip(kept, _opened(folder, name, lambda path, rows=rows: partition_file.read_each(path, rows))))
     return out
 
 
@@ -259,10 +278,10 @@ def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> l
 
     reg, folder = context
     found: dict[str, list[Problem]] = {p.entry: [] for p in chunk}
-    loaded = [(p, read_rows(folder, [p])) for p in chunk]
+    loaded = _rows_of_each(folder, chunk)
     for name in sorted({n for _, tables in loaded for n in tables}):
         table = reg.tables[name]
-        owners = [(p, tables[name][0]) for p, tables in loaded if name in tables and len(tables[name][0])]
+        owners = [(p, tables[name]) for p, tables in loaded if name in tables and len(tables[name])]
         if not owners:
             continue
         stacked = partition_file.as_table([data for _, data in owners])

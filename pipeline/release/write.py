@@ -277,12 +277,11 @@ WRITERS = (
 )
 
 
-class _Staged(dict):
+class _Staged:
     """The staged Parquet files as a mapping of tables, each read when asked for and not kept, so
     a writer that takes the tables one after the other holds one at a time."""
 
     def __init__(self, folder: Path, names: list[str]):
-        super().__init__()
         self.folder, self.names = folder, names
 
     def __getitem__(self, name: str) -> pa.Table:

@@ -66,6 +66,13 @@ def read(path: Path, rows: list[int] | None = None) -> dict[str, pa.StructArray]
     return out
 
 
+def read_each(path: Path, rows: list[int]) -> list[dict[str, pa.StructArray]]:
+    """The tables of each mapping at `rows` of a file, one dict per row, each array mapped from the
+    file (no copy)."""
+    batch = pa.ipc.open_file(pa.memory_map(str(path))).get_batch(0)
+    return [{name: column[row].values for name, column in zip(batch.schema.names, batch.columns)} for row in rows]
+
+
 def as_table(rows: pa.StructArray | list[pa.StructArray]) -> pa.Table:
     """One table of the rows of one mapping, or of many (their arrays become chunks: no copy)."""
     return pa.Table.from_struct_array(pa.chunked_array(rows if isinstance(rows, list) else [rows]))
