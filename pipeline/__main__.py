@@ -87,14 +87,16 @@ def _build(layout: Layout, args) -> str:
 
 def _counts(layout: Layout, args) -> str:
     from .build import assemble, check, observed_counts
+    from .common.cache import Cache
     from .curation import row_counts
     from .transform.evidence import derive
 
-    checked = check(layout, compare_counts=False)
+    cache = Cache(layout)
     try:
+        checked = check(layout, compare_counts=False, cache=cache)
         tables = assemble(checked)
     finally:
-        checked.cache.close()
+        cache.close()
     tables.update(derive(checked.registry, tables))
     path = layout.schemas / "row_counts.csv"
     path.write_text(row_counts.render(observed_counts(checked, tables)), encoding="utf-8")

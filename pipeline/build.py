@@ -164,7 +164,7 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
                      "(people's inputs and the code are never written; the release is replaced whole); point it "
                      "at a folder of its own (or unset it to use .cache/)")
         raise StageFailed(problems)
-    cache = cache or Cache(layout)
+    given, cache = cache, cache or Cache(layout)
     try:
         if workers is None:
             with Workers() as own:
@@ -172,6 +172,8 @@ def check(layout: Layout, compare_counts: bool = True, cache: Cache | None = Non
         return _check(layout, compare_counts, cache, workers)
     finally:  # what was verified is kept, even when a later step finds a problem
         cache.save_index()
+        if given is None:
+            cache.close()  # a folder of this run's own, if the cache could not be written, is not needed after
 
 
 def _check(layout: Layout, compare_counts: bool, cache: Cache, workers: Workers) -> Checked:

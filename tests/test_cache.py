@@ -105,11 +105,18 @@ def test_a_damaged_cache_is_computed_again_and_the_build_publishes_the_same_byte
 
 
 def test_a_cache_that_cannot_be_written_only_makes_the_check_slower(tmp_path, monkeypatch):
+    import tempfile
+
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would be")
     monkeypatch.setenv("PIPELINE_CACHE", str(blocker / "cache"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the run's own rows folder goes
     repo = copy_repo(tmp_path / "repo", with_output=False)
     assert run(repo, "check").code == 0
+    assert run(repo, "counts").code == 0
+    assert list(scratch.iterdir()) == []  # the rows folder of each run's own is removed when it ends
     line, text = _first_quote_line(repo, RU)
     _edit(repo, RU, text, text.replace("quote:", "quote: НЕТ ТАКИХ СЛОВ", 1))
     broken = run(repo, "check")
