@@ -290,7 +290,8 @@ def build(layout: Layout, target) -> Checked:
                     return render_report(verdict, checked.meta, coverage)
 
                 try:
-                    reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id})
+                    reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
+                                  tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables})
                     write_release(written, reg, tables, checked.meta, checked.copied, report, stamp, checked.sources,
                                   workers, reuse)
                 except BaseException:

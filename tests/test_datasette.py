@@ -22,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 import markupsafe
-import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT
 
@@ -40,7 +39,7 @@ from pipeline.release.datasette import (
     view_name,
     viewed_tables,
 )
-from pipeline.release.write import DATASETTE_METADATA, Written, write_sqlite
+from pipeline.release.write import DATASETTE_METADATA
 
 REG = registry()
 DB = dataset_meta()["name"]
@@ -142,13 +141,6 @@ def test_a_labelled_view_has_every_row_with_the_label_of_each_reference(con, tab
         assert wrong == 0, (view, alias)
         assert con.execute(f'SELECT count(*) FROM "{view}" WHERE "{alias}" IS NULL AND "{fk.field}" IS NOT NULL'
                            ).fetchone()[0] == 0
-
-
-def test_the_database_written_again_from_the_parquet_files_has_the_same_bytes(release, tmp_path):
-    tables = {name: pq.read_table(release / "parquet" / f"{name}.parquet") for name in REG.tables}
-    written = Written(tmp_path)
-    write_sqlite(written, "again.sqlite", REG, tables)
-    assert (tmp_path / "again.sqlite").read_bytes() == (release / f"{DB}.sqlite").read_bytes()
 
 
 def test_the_metadata_describes_every_table_view_and_column(release):

@@ -1,4 +1,5 @@
-"""What a build takes back from the last one: the parts of the release made from one source alone.
+"""What a build takes back from the last one: the parts of the release made from one source alone,
+and the files made from tables whose rows did not change.
 
 A source's page in the explorer and its chunks of annotations.jsonld depend on its own rows, its
 text and sidecar, and on what every page shares (the registry, the taxonomies, the concepts that
@@ -8,10 +9,18 @@ its language, the registry and the code, partitions.py), the source's sidecar ro
 what is shared. After one mapping is edited, only its source's page and chunks are made again; the
 rest is read back, and the release is the bytes a forced build writes (tests/test_cache.py compares
 them). A cache that cannot be written only makes the next build slower.
+
+A file made from whole tables alone (a table's CSV file, a sheet of the workbook, the taxonomy) is
+kept under the digest of those tables' rows: the sha256 of their staged Parquet files, which the
+build has just written. It is copied back and its sha256 checked on the way: a damaged copy is made
+again.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +36,19 @@ class Reuse:
     folder: Path | None                 # the cache's folder for these parts; None: make everything
     entries: dict[str, str] = field(default_factory=dict)  # source_id -> the key of its partition
     shared: str = ""                    # digest of what every part shares
+    tables: dict[str, str] = field(default_factory=dict)  # table -> sha256 of its staged Parquet file
+
+    def kept(self, kind: str) -> Path | None:
+        """The cache's folder for a whole file of `kind` kept from one build to the next (the SQLite
+        working copy), or None when there is no cache to keep it in."""
+        return None if self.folder is None else self.folder / kind
+
+    def of_tables(self, *names: str) -> str | None:
+        """The digest of the rows of these tables (their Parquet files' sha256), or None when one of
+        them is not known: a part made from these tables alone is read back under it."""
+        if any(name not in self.tables for name in names):
+            return None
+        return key(*(f"{name}={self.tables[name]}" for name in names))
 
     def sharing(self, *parts: str) -> Reuse:
         """The same, with more that every part depends on."""
@@ -59,6 +81,52 @@ class Reuse:
         except OSError:
             pass
         return data
+
+
+    def file(self, kind: str, inputs: str | None, dest: Path, make: Callable[[Path], None]) -> tuple[str, int]:
+        """The file `dest`, of `kind`, whose inputs (besides what every part shares) are all in
+        `inputs` (None: unknown, so made): copied back when made before from the same inputs, else
+        made by `make(dest)` and kept. Returns its sha256 and size, of the bytes at `dest`."""
+        if self.folder is None or inputs is None:
+            make(dest)
+            return _copied(dest, None)
+        name = key(self.shared, kind, inputs)
+        kept = self.folder / kind / name[:2] / name
+        try:
+            recorded = kept.with_name(name + ".sha256").read_text(encoding="ascii")
+            digest, size = _copied(kept, dest)
+            if digest == recorded:
+                return digest, size
+        except OSError:
+            pass
+        dest.unlink(missing_ok=True)
+        make(dest)
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=kept.parent, prefix=".tmp-")
+            os.close(fd)
+            try:
+                digest, size = _copied(dest, Path(tmp))
+                os.replace(tmp, kept)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+            Cache.write_bytes(kept.with_name(name + ".sha256"), digest.encode("ascii"))
+            return digest, size
+        except OSError:
+            return _copied(dest, None)
+
+
+def _copied(src: Path, dest: Path | None) -> tuple[str, int]:
+    """The sha256 and size of `src`, read once, and its bytes written to `dest` on the way."""
+    digest, size = hashlib.sha256(), 0
+    with open(src, "rb") as fh, contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(dest, "wb")) if dest is not None else None
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            if out is not None:
+                out.write(chunk)
+    return digest.hexdigest(), size
 
 
 def shared_digest(reg: Registry, tables: dict[str, pa.Table], meta: dict) -> str:

@@ -11,9 +11,9 @@ the registry, with the checksums of the files just written.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -33,9 +33,9 @@ from ..registry.diagram import svg as schema_svg
 from ..registry.dictionary import SCHEMA_SVG, data_dictionary
 from ..registry.frictionless_schema import datapackage
 from ..registry.model import Registry, Table
-from ..registry.sql_schema import create_indexes, create_table, ordered
 from .annotations import write_annotations
-from .datasette import METADATA, sqlite_extras
+from .database import write_sqlite
+from .datasette import METADATA
 from .datasette import files as datasette_files
 from .dcat import NAME as DCAT_RECORD
 from .dcat import dcat_record
@@ -47,7 +47,6 @@ from .skos import turtle as skos_turtle
 from .workbook import write_workbook
 
 BATCH_ROWS = 100_000
-SQLITE_BATCH_ROWS = 20_000  # rows handed to SQLite at once, as Python values: bounded, like the workbook's
 # Datasette's metadata for the SQLite file: `datasette serve <name>.sqlite -m datasette/metadata.json`
 # (with the templates and the plugin beside it: datasette.py).
 DATASETTE_METADATA = METADATA
@@ -68,6 +67,9 @@ class Written:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         self.sums[rel], self.sizes[rel] = hashlib.sha256(data).hexdigest(), len(data)
+
+    def record(self, rel: str, sha256: str, size: int) -> None:
+        self.sums[rel], self.sizes[rel] = sha256, size
 
     def file(self, rel: str) -> None:
         digest, size = hashlib.sha256(), 0
@@ -106,17 +108,12 @@ def csv_lines(batch: pa.RecordBatch) -> bytes:
     return whole[0].as_py()
 
 
-def write_csv(written: Written, rel: str, table: pa.Table) -> None:
-    path = written.folder / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
+def write_csv(path: Path, table: pa.Table) -> None:
+    """The table as CSV at `path`, a batch at a time."""
     with open(path, "wb") as fh:
-        for chunk in [(",".join(table.column_names) + "\n").encode()] + [
-                csv_lines(batch) for batch in table.to_batches(max_chunksize=BATCH_ROWS)]:
-            fh.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-    written.sums[rel], written.sizes[rel] = digest.hexdigest(), size
+        fh.write((",".join(table.column_names) + "\n").encode())
+        for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+            fh.write(csv_lines(batch))
 
 
 def write_parquet(written: Written, rel: str, table: pa.Table) -> None:
@@ -124,44 +121,6 @@ def write_parquet(written: Written, rel: str, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd", use_dictionary=False, write_statistics=True,
                    row_group_size=1024 * 1024)
-    written.file(rel)
-
-
-def write_sqlite(written: Written, rel: str, reg: Registry, tables: dict[str, pa.Table]) -> None:
-    path = written.folder / rel
-    con = sqlite3.connect(path)
-    try:
-        # The rows were validated by pandera and the release gate before they reach here, so they are
-        # loaded without re-evaluating each CHECK row by row (which costs more than everything else
-        # put together at scale); the constraints stay in the schema and guard every later write.
-        # Foreign keys are checked once, for the whole database, after the load.
-        con.executescript("PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
-                          "PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON;")
-        for table in ordered(reg):
-            con.execute(create_table(table))
-        for table in ordered(reg):
-            data = tables[table.name]
-            marks = ", ".join("?" for _ in table.columns)
-            insert = f'INSERT INTO "{table.name}" VALUES ({marks})'
-            for batch in data.to_batches(max_chunksize=SQLITE_BATCH_ROWS):
-                columns = [(batch.column(i).cast(pa.string()) if pa.types.is_date(batch.column(i).type)
-                            else batch.column(i)).to_pylist() for i in range(batch.num_columns)]
-                con.executemany(insert, zip(*columns))
-        for table in ordered(reg):
-            for statement in create_indexes(table):
-                con.execute(statement)
-        # Views with English labels and full-text search indexes (datasette.py), built from the
-        # loaded rows; VACUUM keeps the rowids the search indexes point at.
-        for statement in sqlite_extras(reg):
-            con.execute(statement)
-        con.commit()
-        con.executescript("PRAGMA ignore_check_constraints = OFF; PRAGMA foreign_keys = ON;")
-        dangling = con.execute("PRAGMA foreign_key_check").fetchall()
-        if dangling:
-            raise RuntimeError(f"SQLite foreign key check failed: {dangling[:5]}")
-        con.execute("VACUUM")
-    finally:
-        con.close()
     written.file(rel)
 
 
@@ -194,8 +153,14 @@ def _sources(job: Job) -> None:
 
 
 def _csv(job: Job) -> None:
+    """A table's CSV file is a function of its rows: copied back from the last build when they did
+    not change."""
+    (job.folder / "csv").mkdir(parents=True, exist_ok=True)
     for name, table in job.reg.tables.items():
-        write_csv(job.written, f"csv/{name}.csv", with_release_metadata(table, job.tables[name], job.meta["version"]))
+        rel = f"csv/{name}.csv"
+        rows = with_release_metadata(table, job.tables[name], job.meta["version"])
+        made = job.reuse.file("csv", job.reuse.of_tables(name), job.folder / rel, functools.partial(write_csv, table=rows))
+        job.written.record(rel, *made)
 
 
 def _descriptions(job: Job) -> None:
@@ -234,7 +199,9 @@ def _copied(job: Job) -> None:
 
 
 def _sqlite(job: Job) -> None:
-    write_sqlite(job.written, f"{job.meta['name']}.sqlite", job.reg, job.tables)
+    rel = f"{job.meta['name']}.sqlite"
+    write_sqlite(job.folder / rel, job.reg, job.tables, job.reuse.tables, job.reuse.kept("sqlite"))
+    job.written.file(rel)
 
 
 def _workbook(job: Job) -> None:

@@ -1,0 +1,124 @@
+"""What a build takes back from the last one instead of making it again, file by file: the SQLite
+working copy, of which only the tables whose rows changed are loaded again, and the files made from
+whole tables (a CSV file, a sheet of the workbook), copied back under the digest of their rows.
+Each is held to the bytes made from scratch, and a damaged kept file is never trusted."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.curation.dataset import dataset_meta
+from pipeline.registry.model import registry
+from pipeline.release import database
+from pipeline.release.database import RECORD, WORKING, write_sqlite
+from pipeline.release.reuse import Reuse
+
+REG = registry()
+DB = dataset_meta()["name"]
+
+
+@pytest.fixture(scope="module")
+def tables(release) -> dict[str, pa.Table]:
+    return {name: pq.read_table(release / "parquet" / f"{name}.parquet") for name in REG.tables}
+
+
+def _edited(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """The tables with the English text of the first title changed."""
+    titles = tables["titles"]
+    column = titles.column("text_en").to_pylist()
+    column[0] += " (edited)"
+    return {**tables, "titles": titles.set_column(titles.column_names.index("text_en"), "text_en",
+                                                  pa.array(column, titles.schema.field("text_en").type))}
+
+
+def _digests(tables: dict[str, pa.Table]) -> dict[str, str]:
+    return {name: hashlib.sha256(repr(t.to_pylist()).encode()).hexdigest() for name, t in tables.items()}
+
+
+def _refuse(monkeypatch, name: str) -> None:
+    def refused(*args, **kwargs):
+        raise AssertionError(f"{name} was not expected here")
+    monkeypatch.setattr(database, name, refused)
+
+
+def test_the_database_written_without_a_kept_copy_is_the_released_one(release, tables, tmp_path):
+    write_sqlite(tmp_path / "again.sqlite", REG, tables, {}, None)
+    assert (tmp_path / "again.sqlite").read_bytes() == (release / f"{DB}.sqlite").read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["again.sqlite"]  # its working copy is gone
+
+
+def test_only_the_changed_table_is_loaded_again_and_the_bytes_are_those_of_a_whole_load(tables, tmp_path, monkeypatch):
+    keep = tmp_path / "keep"
+    write_sqlite(tmp_path / "first.sqlite", REG, tables, _digests(tables), keep)
+    assert (keep / WORKING).is_file() and (keep / RECORD).is_file()
+
+    edited = _edited(tables)
+    write_sqlite(tmp_path / "whole.sqlite", REG, edited, _digests(edited), None)
+    loaded = []
+    real = database._insert
+    monkeypatch.setattr(database, "_insert", lambda con, table, data: (loaded.append(table.name), real(con, table, data)))
+    _refuse(monkeypatch, "_load_whole")
+    write_sqlite(tmp_path / "again.sqlite", REG, edited, _digests(edited), keep)
+
+    assert loaded == ["titles"]
+    assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "whole.sqlite").read_bytes()
+    assert (tmp_path / "again.sqlite").read_bytes() != (tmp_path / "first.sqlite").read_bytes()
+    con = sqlite3.connect(tmp_path / "again.sqlite")
+    assert con.execute("SELECT count(*) FROM titles_fts WHERE titles_fts MATCH '\"(edited)\"'").fetchone() == (1,)
+    con.execute("INSERT INTO titles_fts(titles_fts) VALUES ('integrity-check')")
+
+
+@pytest.mark.parametrize("damage", ["a byte of the copy", "the record's registry", "an interrupted change"])
+def test_a_kept_copy_that_does_not_match_its_record_is_not_trusted(tables, tmp_path, monkeypatch, damage):
+    keep = tmp_path / "keep"
+    write_sqlite(tmp_path / "first.sqlite", REG, tables, _digests(tables), keep)
+    if damage == "a byte of the copy":
+        data = bytearray((keep / WORKING).read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        (keep / WORKING).write_bytes(bytes(data))
+    elif damage == "the record's registry":
+        (keep / RECORD).write_text((keep / RECORD).read_text().replace(REG.digest, "0" * 64))
+    else:  # a build killed while it changed the copy: the record was removed first
+        (keep / RECORD).unlink()
+    edited = _edited(tables)
+    _refuse(monkeypatch, "_load_changed")
+    write_sqlite(tmp_path / "again.sqlite", REG, edited, _digests(edited), keep)
+    write_sqlite(tmp_path / "whole.sqlite", REG, edited, {}, None)
+    assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "whole.sqlite").read_bytes()
+
+
+def test_a_file_made_from_tables_is_copied_back_and_a_damaged_copy_is_made_again(tmp_path):
+    reuse = Reuse(tmp_path / "cache", tables={"titles": "a" * 64})
+    made = []
+
+    def make(path):
+        made.append(path)
+        path.write_bytes(b"id,text\n1,x\n")
+
+    first = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "one.csv", make)
+    second = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "two.csv", make)
+    assert len(made) == 1 and first == second == (hashlib.sha256(b"id,text\n1,x\n").hexdigest(), 12)
+    assert (tmp_path / "two.csv").read_bytes() == b"id,text\n1,x\n"
+
+    kept = [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and not p.name.endswith(".sha256")]
+    kept[0].write_bytes(b"id,text\n1,y\n")  # same size, other bytes
+    third = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "three.csv", make)
+    assert len(made) == 2 and third == first and (tmp_path / "three.csv").read_bytes() == b"id,text\n1,x\n"
+
+    other = Reuse(tmp_path / "cache", tables={"titles": "b" * 64})  # other rows: made, not copied
+    other.file("csv", other.of_tables("titles"), tmp_path / "four.csv", make)
+    assert len(made) == 3
+    assert Reuse(tmp_path / "cache").of_tables("titles") is None  # rows unknown: never copied back
+
+
+def test_the_csv_of_an_unknown_table_is_made_not_copied(tmp_path):
+    made = []
+    reuse = Reuse(None, tables={"titles": "a" * 64})
+    for _ in range(2):
+        reuse.file("csv", reuse.of_tables("titles"), tmp_path / "x.csv", lambda p: (made.append(p), p.write_bytes(b"x")))
+    assert len(made) == 2
+
