@@ -291,7 +291,7 @@ def build(layout: Layout, target) -> Checked:
 
                 try:
                     reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
-                                  tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables})
+                                  shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables})
                     write_release(written, reg, tables, checked.meta, checked.copied, report, stamp, checked.sources,
                                   workers, reuse)
                 except BaseException:

@@ -122,3 +122,32 @@ def test_the_csv_of_an_unknown_table_is_made_not_copied(tmp_path):
         reuse.file("csv", reuse.of_tables("titles"), tmp_path / "x.csv", lambda p: (made.append(p), p.write_bytes(b"x")))
     assert len(made) == 2
 
+
+
+def test_a_workbook_sheet_whose_rows_did_not_change_is_copied_back_compressed(tables, tmp_path, monkeypatch):
+    from pipeline.curation.dataset import dataset_meta as meta_of
+    from pipeline.release import workbook_rows
+    from pipeline.release.workbook import write_workbook
+
+    meta = meta_of()
+    cache = tmp_path / "cache"
+    write_workbook(tmp_path / "first.xlsx", REG, tables, meta, reuse=Reuse(cache, tables=_digests(tables)))
+    edited = _edited(tables)
+    write_workbook(tmp_path / "whole.xlsx", REG, edited, meta)
+
+    rendered = []
+    real = workbook_rows._sheet_file
+    monkeypatch.setattr(workbook_rows, "_sheet_file", lambda header, data, *rest: (
+        rendered.append(data.num_rows), real(header, data, *rest))[1])
+    write_workbook(tmp_path / "again.xlsx", REG, edited, meta, reuse=Reuse(cache, tables=_digests(edited)))
+    assert rendered == [edited["titles"].num_rows]  # the one sheet whose rows changed
+    assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "whole.xlsx").read_bytes()
+
+    for kept in cache.rglob("*"):  # every kept sheet damaged: each is rendered again, same bytes
+        if kept.is_file():
+            data = kept.read_bytes()
+            kept.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    rendered.clear()
+    write_workbook(tmp_path / "third.xlsx", REG, edited, meta, reuse=Reuse(cache, tables=_digests(edited)))
+    assert len(rendered) == sum(1 for t in edited.values() if t.num_rows)
+    assert (tmp_path / "third.xlsx").read_bytes() == (tmp_path / "whole.xlsx").read_bytes()

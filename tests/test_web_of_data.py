@@ -122,6 +122,8 @@ def test_the_dcat_record_lists_every_file_with_its_checksum_and_size(release):
     dcat, spdx = Namespace("http://www.w3.org/ns/dcat#"), Namespace("http://spdx.org/rdf/terms#")
     (dataset,) = list(g.subjects(RDF.type, dcat.Dataset))
     assert str(g.value(dataset, dcat.version)) == json.loads((release / "croissant.json").read_text())["version"]
+    issued = g.value(dataset, URIRef("http://purl.org/dc/terms/issued"))
+    assert issued.datatype == URIRef("http://www.w3.org/2001/XMLSchema#date") and issued.toPython().year >= 2025
     listed = {}
     for distribution in g.objects(dataset, dcat.distribution):
         path = Path(urlparse(str(g.value(distribution, dcat.downloadURL))).path).relative_to(release.resolve())

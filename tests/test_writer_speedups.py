@@ -19,7 +19,7 @@ from rdflib.compare import isomorphic
 from pipeline.common.paths import Layout
 from pipeline.registry.model import registry
 from pipeline.release import skos
-from pipeline.release.skos import BASE, CONTEXT, SKOS, XSD, Items, Literal, Triples, jsonld, taxonomy_graph, turtle
+from pipeline.release.skos import BASE, CONTEXT, SKOS, Items, Literal, Triples, jsonld, taxonomy_graph, turtle
 from pipeline.release.workbook_rows import _right_to_left, mostly_right_to_left
 
 PUBLIC = BASE + "taxonomy"  # where a reader resolves the files' relative IRIs: the release's root
@@ -145,17 +145,6 @@ def test_the_ladder_keeps_its_order_and_an_empty_one_is_the_empty_list():
 @pytest.mark.parametrize("text", TRICKY_TEXTS + ["a\nb\\", 'x""\n""', '\n"'])
 def test_a_literal_is_quoted_in_turtle_as_rdflib_quotes_it(text):
     assert skos._quoted(text) + "@en" == RdfLiteral(text, lang="en").n3()
-
-
-def test_an_rdflib_graph_such_as_the_dcat_record_is_written_as_the_same_triples():
-    graph = _as_rdflib(_hand_made())
-    thing = URIRef(BASE + "dcat.ttl#dataset")
-    graph.add((thing, URIRef("http://purl.org/dc/terms/issued"), RdfLiteral("2026-01-31", datatype=URIRef(XSD + "date"))))
-    graph.add((thing, URIRef("http://www.w3.org/ns/dcat#byteSize"),
-               RdfLiteral(1234, datatype=URIRef(XSD + "nonNegativeInteger"))))
-    written = turtle(graph)
-    assert b'"2026-01-31"^^xsd:date' in written and b'"1234"^^xsd:nonNegativeInteger' in written
-    assert isomorphic(_read(written, "turtle"), graph)
 
 
 # Texts whose direction a cell takes from its letters: right-to-left scripts, left-to-right ones,

@@ -50,6 +50,23 @@ class Reuse:
             return None
         return key(*(f"{name}={self.tables[name]}" for name in names))
 
+    def of_columns(self, tables, wanted: dict[str, tuple[str, ...] | None]) -> str:
+        """The digest of exactly these columns of these tables (None: the whole table, by its
+        Parquet file's digest when known): the columns as Arrow IPC bytes, hashed. Another layout
+        of the same rows may give other bytes, which only makes the part again."""
+        parts = []
+        for name, columns in sorted(wanted.items()):
+            whole = self.tables.get(name) if columns is None else None
+            if whole is not None:
+                parts.append(f"{name}={whole}")
+                continue
+            data = tables[name] if columns is None else tables[name].select(list(columns))
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, data.schema) as stream:
+                stream.write_table(data)
+            parts.append(f"{name}:{','.join(data.column_names)}={hashlib.sha256(sink.getvalue()).hexdigest()}")
+        return key(*parts)
+
     def sharing(self, *parts: str) -> Reuse:
         """The same, with more that every part depends on."""
         return replace(self, shared=key(self.shared, *parts))
@@ -62,26 +79,38 @@ class Reuse:
             return make()
         return self.keyed(kind, key(entry, source_id, detail), make, entry[:2])
 
-    def keyed(self, kind: str, inputs: str, make: Callable[[], bytes], group: str = "") -> bytes:
+    def keyed(self, kind: str, inputs: str | None, make: Callable[[], bytes], group: str = "") -> bytes:
         """A part of `kind` whose inputs, besides what every part shares, are all in `inputs`; kept
         in the folder `group` (a source's parts together, under its partition's key)."""
-        if self.folder is None:
-            return make()
-        name = key(self.shared, kind, inputs)
-        path = self.folder / kind / (group or name[:2]) / name
-        try:
-            kept = path.read_bytes()
-            if hashlib.sha256(kept[32:]).digest() == kept[:32]:  # a damaged file is made again
-                return kept[32:]
-        except OSError:
-            pass
+        kept = self.read_back(kind, inputs, group)
+        if kept is not None:
+            return kept
         data = make()
-        try:
-            Cache.write_bytes(path, hashlib.sha256(data).digest() + data)
-        except OSError:
-            pass
+        self.keep(kind, inputs, data, group)
         return data
 
+    def read_back(self, kind: str, inputs: str | None, group: str = "") -> bytes | None:
+        """The bytes kept for a part of `kind` made from `inputs`, or None (never kept, or damaged)."""
+        if self.folder is None or inputs is None:
+            return None
+        try:
+            kept = self._path(kind, inputs, group).read_bytes()
+        except OSError:
+            return None
+        return kept[32:] if hashlib.sha256(kept[32:]).digest() == kept[:32] else None
+
+    def keep(self, kind: str, inputs: str | None, data: bytes, group: str = "") -> None:
+        """Keep the bytes of a part for the next build; a cache that cannot be written is passed by."""
+        if self.folder is None or inputs is None:
+            return
+        try:
+            Cache.write_bytes(self._path(kind, inputs, group), hashlib.sha256(data).digest() + data)
+        except OSError:
+            pass
+
+    def _path(self, kind: str, inputs: str, group: str) -> Path:
+        name = key(self.shared, kind, inputs)
+        return self.folder / kind / (group or name[:2]) / name
 
     def file(self, kind: str, inputs: str | None, dest: Path, make: Callable[[Path], None]) -> tuple[str, int]:
         """The file `dest`, of `kind`, whose inputs (besides what every part shares) are all in
@@ -90,8 +119,8 @@ class Reuse:
         if self.folder is None or inputs is None:
             make(dest)
             return _copied(dest, None)
-        name = key(self.shared, kind, inputs)
-        kept = self.folder / kind / name[:2] / name
+        kept = self._path(kind, inputs, "")
+        name = kept.name
         try:
             recorded = kept.with_name(name + ".sha256").read_text(encoding="ascii")
             digest, size = _copied(kept, dest)

@@ -163,6 +163,18 @@ def taxonomy_graph(reg: Registry, tables: dict[str, pa.Table]) -> Triples:
     return g
 
 
+def columns_read(reg: Registry) -> dict[str, tuple[str, ...] | None]:
+    """What taxonomy_graph reads of each table (None: every column): its files are kept from one
+    build to the next under the digest of exactly these columns (write.py)."""
+    wanted: dict[str, tuple[str, ...] | None] = {t.name: None for t in reg.taxonomy_tables()}
+    for name in (LEVELS, "attested_labels", "translation_artefacts", "crosswalks"):
+        if name in reg.tables:
+            wanted[name] = None
+    for name, (column, _) in concept_columns(reg).items():
+        wanted.setdefault(name, (reg.tables[name].primary_key[0], column, "lang", "text", "source_id"))
+    return wanted
+
+
 def _labels(g: Triples, reg: Registry, tables: dict[str, pa.Table]) -> None:
     """Every wording of a concept of the taxonomies as an skosxl:Label, with the rows it rests on."""
     taxonomy_kinds = {t.primary_key[0][:-3] for t in reg.taxonomy_tables()}
@@ -220,26 +232,6 @@ def _matches(g: Triples, tables: dict[str, pa.Table]) -> None:
             g.add(subject, MATCH[row["match_type"]], row["target_iri"])
 
 
-def _from_rdflib(graph) -> Triples:
-    """An rdflib Graph (the DCAT record's) as Triples, for the Turtle writer: its IRI subjects with
-    their triples, a blank node object as the list it heads."""
-    from rdflib import BNode, URIRef  # only for a caller that built an rdflib Graph
-    from rdflib import Literal as RdfLiteral
-
-    def term(node):
-        if isinstance(node, RdfLiteral):
-            return Literal(str(node), node.language, None if node.datatype is None else str(node.datatype))
-        if isinstance(node, BNode):
-            return Items(tuple(term(item) for item in graph.items(node)))
-        return str(node)
-
-    g = Triples({prefix: str(ns) for prefix, ns in graph.namespaces() if prefix})
-    for s, p, o in graph:
-        if isinstance(s, URIRef):
-            g.add(str(s), str(p), term(o))
-    return g
-
-
 def _quoted(text: str) -> str:
     """A literal's text between Turtle quotes, escaped as rdflib's Literal.n3() escapes it (long
     quotes for a text with a line break), so the files keep the bytes rdflib gave them."""
@@ -256,10 +248,7 @@ def _quoted(text: str) -> str:
 def turtle(g) -> bytes:
     """Turtle with every IRI of ours relative (no @base: a reader resolves them against the file).
     Written here, subject by subject in sorted order, because rdflib's own Turtle serializer takes
-    minutes on a release of a few hundred sources; the tests parse it back with rdflib. Takes
-    Triples or an rdflib Graph (the DCAT record is built as one)."""
-    if not isinstance(g, Triples):
-        g = _from_rdflib(g)
+    minutes on a release of a few hundred sources; the tests parse it back with rdflib."""
     prefixes = sorted(((p, ns) for p, ns in g.prefixes.items() if p), key=lambda x: -len(x[1]))
     names: dict[str, str] = {}  # an IRI not of ours -> how it is written, worked out once
 

@@ -43,7 +43,9 @@ from pathlib import Path
 import pyarrow as pa
 import xlsxwriter
 
+from ..common.cache import key
 from ..registry.model import Registry, Table
+from .reuse import Reuse
 from .workbook_rows import (
     BATCH_ROWS,
     EXACT_INTEGER,
@@ -265,8 +267,11 @@ def _data_sheet(book, bold, cells: _Cells, table: Table, rows: pa.Table, sheet: 
 
 
 def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta: dict,
-                   rows_per_sheet: int = EXCEL_MAX_ROWS - 1, cell_by_cell: bool = False) -> list[Sheet]:
-    """Every table into the workbook at `path`; returns its sheets."""
+                   rows_per_sheet: int = EXCEL_MAX_ROWS - 1, cell_by_cell: bool = False,
+                   reuse: Reuse | None = None) -> list[Sheet]:
+    """Every table into the workbook at `path`; returns its sheets. A sheet whose rows did not change
+    since a build that kept it (`reuse`) is copied back compressed (workbook_rows.put_rows)."""
+    reuse = reuse if reuse is not None else Reuse(None)
     sheets = sheet_plan(reg, {n: tables[n].num_rows for n in reg.tables}, rows_per_sheet)
     released = dt.datetime.combine(dt.date.fromisoformat(str(meta["date_published"])), dt.time())
     with xlsxwriter.Workbook(str(path), OPTIONS) as book:
@@ -288,10 +293,12 @@ def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta:
             elif sheet.rows:
                 _tell_row_heights(page, rows.slice(0, NOTE_ROWS), widths)
                 # read again when its turn comes: a writer given the tables one at a time holds one
-                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths))
+                rows_digest = reuse.of_tables(sheet.table)
+                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths,
+                              None if rows_digest is None else key(rows_digest, str(sheet.first), str(sheet.rows))))
             del rows
     if parts:
-        put_rows(path, parts, cells.styles)
+        put_rows(path, parts, cells.styles, reuse)
     return sheets
 
 

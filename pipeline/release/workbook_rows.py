@@ -25,9 +25,11 @@ so the bytes depend on the data only.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import os
+import pickle
 import re
 import tempfile
 import time
@@ -43,6 +45,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name
 
+from ..common.cache import key
+from .reuse import Reuse
+
+SHEET_PART = "workbook-sheet"  # the kind of part a sheet is kept as (reuse.py)
 BATCH_ROWS = 20_000  # rows rendered at once: each batch's cell XML is held in memory
 EXACT_INTEGER = 2**53  # beyond this a spreadsheet's double no longer holds every whole number
 FIRST_EXCEL_DATE = dt.date(1900, 3, 1)  # earlier dates are shifted by Excel's 1900 leap-year bug
@@ -262,29 +268,42 @@ def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
             for s in ET.fromstring(book.read("xl/workbook.xml")).find("m:sheets", ns)}
 
 
-def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Table], list[float]]], styles: Styles) -> None:
-    """Each (sheet name, rows or what reads them, column widths) into the workbook at `path`, under
-    the sheet's header row, with the cell formats XlsxWriter gave the indices in `styles`.
+def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Table], list[float], str | None]],
+             styles: Styles, reuse: Reuse | None = None) -> None:
+    """Each (sheet name, rows or what reads them, column widths, digest of the rows or None) into the
+    workbook at `path`, under the sheet's header row, with the cell formats XlsxWriter gave the
+    indices in `styles`.
 
     The zip is written by a thread of its own, part after part in the same order: zlib (which
     lets go of the interpreter while it compresses) packs one sheet while the next one's rows are
     rendered, and compressing took a third of the time when the two took turns. At most two sheets
-    wait on disk, and a sheet handed to the packer is always packed and removed, even after an error."""
+    wait on disk, and a sheet handed to the packer is always packed and removed, even after an error.
+
+    A sheet's part, compressed, is a function of its header, its rows and the formats: `reuse` keeps
+    it under those, and a later build whose rows are the same puts those compressed bytes into the
+    zip as they are, with the same entry, instead of rendering and compressing the rows again."""
     staged = path.with_name(path.name + ".rows")
+    reuse = reuse if reuse is not None else Reuse(None)
     try:
         with (zipfile.ZipFile(path) as written, zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as out,
               ThreadPoolExecutor(max_workers=1, thread_name_prefix="zip") as packer):
             names = _sheet_parts(written)
-            parts = {names[name]: (data, widths) for name, data, widths in sheets}
+            parts = {names[name]: (data, widths, inputs) for name, data, widths, inputs in sheets}
             packing = None
             for info in written.infolist():
                 if info.filename not in parts:
                     part = functools.partial(out.writestr, info, written.read(info))
                 else:
-                    data, widths = parts.pop(info.filename)
-                    data = data() if callable(data) else data  # a sheet's rows may be read only now
-                    scratch = _sheet_file(written.read(info).decode("utf-8"), data, styles, widths)
-                    part = functools.partial(_pack, out, scratch, info.filename)
+                    data, widths, rows_digest = parts.pop(info.filename)
+                    header = written.read(info)
+                    inputs = None if rows_digest is None else key(rows_digest, header, repr(styles), repr(widths))
+                    kept = reuse.read_back(SHEET_PART, inputs)
+                    if kept is not None:
+                        part = functools.partial(_put_compressed, out, kept)
+                    else:
+                        data = data() if callable(data) else data  # a sheet's rows may be read only now
+                        scratch = _sheet_file(header.decode("utf-8"), data, styles, widths)
+                        part = functools.partial(_pack, out, scratch, info.filename, reuse, inputs)
                 # One packer takes the parts in turn, so the zip's order is the workbook's; a part
                 # is rendered only once the one before the last is in.
                 previous, packing = packing, packer.submit(part)
@@ -319,9 +338,43 @@ def _sheet_file(header_only: str, data: pa.Table, styles: Styles, widths: list[f
     return scratch
 
 
-def _pack(out: zipfile.ZipFile, scratch: str, part: str) -> None:
-    """A sheet's scratch file into the zip as `part`, then gone."""
+def _pack(out: zipfile.ZipFile, scratch: str, part: str, reuse: Reuse, inputs: str | None) -> None:
+    """A sheet's scratch file into the zip as `part`, then gone; its entry and compressed bytes
+    kept under `inputs`."""
     try:
         out.write(scratch, part)
     finally:
         os.remove(scratch)
+    if inputs is not None and reuse.folder is not None:
+        info = out.NameToInfo[part]
+        out.fp.flush()
+        with open(out.filename, "rb") as fh:
+            fh.seek(info.header_offset + len(info.FileHeader(_zip64(info))))
+            compressed = fh.read(info.compress_size)
+        entry = pickle.dumps(info, protocol=5)
+        reuse.keep(SHEET_PART, inputs, len(entry).to_bytes(8, "little") + entry + compressed)
+
+
+def _put_compressed(out: zipfile.ZipFile, kept: bytes) -> None:
+    """A part kept by `_pack` into the zip: its entry and compressed bytes, written as ZipFile's
+    own `write` writes them (the local header, the bytes, the entry in the central directory), so
+    the zip's bytes are those of a part compressed now. ZipFile has no public way to add bytes
+    compressed before; this follows Python 3.11's `_open_to_write` and `_ZipWriteFile.close`, and
+    tests/test_reuse.py holds the result to a workbook written from scratch."""
+    size = int.from_bytes(kept[:8], "little")
+    info = copy.copy(pickle.loads(kept[8:8 + size]))
+    out.fp.seek(out.start_dir)
+    info.header_offset = out.fp.tell()
+    out._writecheck(info)
+    out._didModify = True
+    out.fp.write(info.FileHeader(_zip64(info)))
+    out.fp.write(memoryview(kept)[8 + size:])
+    out.start_dir = out.fp.tell()
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+
+
+def _zip64(info: zipfile.ZipInfo) -> bool:
+    """Whether ZipFile gave the part's local header the zip64 field (its rule when it opens a part
+    for writing)."""
+    return info.file_size * 1.05 > zipfile.ZIP64_LIMIT

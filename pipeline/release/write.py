@@ -41,6 +41,7 @@ from .dcat import NAME as DCAT_RECORD
 from .dcat import dcat_record
 from .reuse import Reuse
 from .site import render_site
+from .skos import columns_read as skos_columns
 from .skos import jsonld as skos_jsonld
 from .skos import taxonomy_graph
 from .skos import turtle as skos_turtle
@@ -183,9 +184,12 @@ def _annotations(job: Job) -> None:
 
 
 def _skos(job: Job) -> None:
-    graph = taxonomy_graph(job.reg, job.tables)
-    job.written.bytes("taxonomy.ttl", skos_turtle(graph))
-    job.written.bytes("taxonomy.jsonld", skos_jsonld(graph))
+    """Both files are a function of a few columns of the tables (skos.columns_read): read back when
+    those did not change (an edited English gloss of a fact row, for one, changes neither)."""
+    inputs = job.reuse.of_columns(job.tables, skos_columns(job.reg)) if job.reuse.folder is not None else None
+    graph = functools.cache(lambda: taxonomy_graph(job.reg, job.tables))
+    job.written.bytes("taxonomy.ttl", job.reuse.keyed("skos-turtle", inputs, lambda: skos_turtle(graph())))
+    job.written.bytes("taxonomy.jsonld", job.reuse.keyed("skos-jsonld", inputs, lambda: skos_jsonld(graph())))
 
 
 def _datasette(job: Job) -> None:
@@ -205,7 +209,7 @@ def _sqlite(job: Job) -> None:
 
 
 def _workbook(job: Job) -> None:
-    write_workbook(job.folder / f"{job.meta['name']}.xlsx", job.reg, job.tables, job.meta)
+    write_workbook(job.folder / f"{job.meta['name']}.xlsx", job.reg, job.tables, job.meta, reuse=job.reuse)
     job.written.file(f"{job.meta['name']}.xlsx")
 
 
