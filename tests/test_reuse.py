@@ -151,3 +151,35 @@ def test_a_workbook_sheet_whose_rows_did_not_change_is_copied_back_compressed(ta
     write_workbook(tmp_path / "third.xlsx", REG, edited, meta, reuse=Reuse(cache, tables=_digests(edited)))
     assert len(rendered) == sum(1 for t in edited.values() if t.num_rows)
     assert (tmp_path / "third.xlsx").read_bytes() == (tmp_path / "whole.xlsx").read_bytes()
+
+
+def test_the_annotations_of_a_table_whose_rows_did_not_change_are_copied_back(tables, tmp_path, monkeypatch):
+    from pipeline.build import check
+    from pipeline.common.paths import Layout
+    from pipeline.release import annotations
+    from pipeline.release.annotations import write_annotations
+
+    checked = check(Layout.default())
+    sources, meta, cache = checked.sources, checked.meta, tmp_path / "cache"
+    write_annotations(tmp_path / "first.jsonld", REG, tables, sources, meta, Reuse(cache, tables=_digests(tables)))
+    edited = _edited(tables)
+    whole = write_annotations(tmp_path / "whole.jsonld", REG, edited, sources, meta)
+    assert whole == (hashlib.sha256((tmp_path / "whole.jsonld").read_bytes()).hexdigest(),
+                     (tmp_path / "whole.jsonld").stat().st_size)
+
+    made = []
+    real = annotations._table_chunks
+    monkeypatch.setattr(annotations, "_table_chunks", lambda rows_of, *rest: (made.append(rows_of.name),
+                                                                               real(rows_of, *rest))[1])
+    again = write_annotations(tmp_path / "again.jsonld", REG, edited, sources, meta, Reuse(cache, tables=_digests(edited)))
+    assert made == ["titles"]
+    assert again == whole and (tmp_path / "again.jsonld").read_bytes() == (tmp_path / "whole.jsonld").read_bytes()
+
+    for kept in (cache / "annotations-table").rglob("*"):  # damaged: made again, never copied
+        if kept.is_file() and not kept.name.endswith(".sha256") and kept.stat().st_size:
+            data = kept.read_bytes()
+            kept.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    made.clear()
+    third = write_annotations(tmp_path / "third.jsonld", REG, edited, sources, meta, Reuse(cache, tables=_digests(edited)))
+    assert sorted(made) == sorted(t.name for t in REG.fact_tables() if edited[t.name].num_rows)
+    assert third == whole and (tmp_path / "third.jsonld").read_bytes() == (tmp_path / "whole.jsonld").read_bytes()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote as percent
 
@@ -35,7 +36,7 @@ import pyarrow.compute as pc
 
 from ..registry.model import Registry
 from ..transform.evidence import concept_columns, concept_labels
-from .reuse import Reuse, shared_digest
+from .reuse import Hashing, Reuse, shared_digest
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PREFIX_CHARS = 32
@@ -140,33 +141,18 @@ class _TableLines:
         return out
 
 
-def annotation_lines(reg: Registry, tables: dict[str, pa.Table], sources: dict, reuse: Reuse | None = None):
-    """Every fact row's annotation as one line of JSON, in table then row order. An annotation is
-        {"id": "#<table>/<row id>", "type": "Annotation", "motivation": "classifying",
-         "body": [<translation, describing>, <table, tagging>, <concept, classifying>, <ESCO, identifying>],
-         "target": {"source": <the release's copy of the text>,
-                    "selector": [<TextPositionSelector>, <TextQuoteSelector exact/prefix/suffix>]}}
-    What is the same for many rows (a source, a concept, a table) is written to JSON once; each row
-    adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds.
-    A table's rows of one source are contiguous (the row id starts with the source id), and they are
-    one chunk: taken from `reuse` when made before from the same inputs (release/reuse.py), so the
-    chunk is yielded as one item, its lines joined, in UTF-8."""
-    labels = concept_labels(reg, tables)
-    esco = _esco(reg, tables)
-    source_json = {source_id: _target_source(source) for source_id, source in sources.items()}
-    reuse = reuse or Reuse(None)
-    for table in reg.fact_tables():
-        rows_of = _TableLines(reg, table, tables[table.name], labels, esco, source_json)
-        data = tables[table.name]
-        runs = pc.run_end_encode(data.column("source_id").combine_chunks()) if data.num_rows else None
-        ends = runs.run_ends.to_pylist() if runs is not None else []
-        starts = [0, *ends[:-1]]
-        first_ids = data.column(rows_of.pk).take(starts).to_pylist() if starts and ends else []
-        for source_id, start, end, first in zip(runs.values.to_pylist() if runs is not None else [], starts, ends, first_ids):
-            rows = range(start, end)
-            chunk = reuse.bytes("annotations", source_id, f"{table.name}/{first}/{len(rows)}",
-                                functools.partial(_joined, rows_of, rows, source_id, sources[source_id]))
-            yield chunk
+def _table_chunks(rows_of: _TableLines, data: pa.Table, sources: dict, reuse: Reuse) -> Iterator[bytes]:
+    """A table's annotations, a chunk per source, each chunk's lines joined. A table's rows of one
+    source are contiguous (the row id starts with the source id): they are one chunk, taken from
+    `reuse` when made before from the same inputs (release/reuse.py)."""
+    runs = pc.run_end_encode(data.column("source_id").combine_chunks()) if data.num_rows else None
+    ends = runs.run_ends.to_pylist() if runs is not None else []
+    starts = [0, *ends[:-1]]
+    first_ids = data.column(rows_of.pk).take(starts).to_pylist() if starts and ends else []
+    for source_id, start, end, first in zip(runs.values.to_pylist() if runs is not None else [], starts, ends, first_ids):
+        rows = range(start, end)
+        yield reuse.bytes("annotations", source_id, f"{rows_of.name}/{first}/{len(rows)}",
+                          functools.partial(_joined, rows_of, rows, source_id, sources[source_id]))
 
 
 def _joined(rows_of: _TableLines, rows: range, source_id: str, source) -> bytes:
@@ -174,20 +160,59 @@ def _joined(rows_of: _TableLines, rows: range, source_id: str, source) -> bytes:
 
 
 def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], sources: dict, meta: dict,
-                      reuse: Reuse | None = None) -> None:
-    """annotations.jsonld at `path`, one annotation per line inside the collection's first page."""
+                      reuse: Reuse | None = None) -> tuple[str, int]:
+    """annotations.jsonld at `path`, one annotation per line inside the collection's first page;
+    returns its sha256 and size. Every fact row's annotation is one line of JSON, in table then
+    row order:
+        {"id": "#<table>/<row id>", "type": "Annotation", "motivation": "classifying",
+         "body": [<translation, describing>, <table, tagging>, <concept, classifying>, <ESCO, identifying>],
+         "target": {"source": <the release's copy of the text>,
+                    "selector": [<TextPositionSelector>, <TextQuoteSelector exact/prefix/suffix>]}}
+    What is the same for many rows (a source, a concept, a table) is written to JSON once; each row
+    adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds.
+    A table's annotations are a function of the columns they show, the sources (their texts, by
+    their sha256) and what all share: kept whole under those, so a table whose rows did not change
+    is copied back at once; in a table that changed, each source's chunk is taken back if its
+    partition did not change."""
     total = sum(tables[t.name].num_rows for t in reg.fact_tables())
     licence = meta["licenses"][0].get("path")
     head = {"@context": CONTEXT, "id": "", "type": "AnnotationCollection",
             "label": f"{meta['title']} {meta['version']}: every fact row on the words it quotes",
             "total": total, **({"rights": licence} if licence else {})}
     page = {"id": "#page1", "type": "AnnotationPage", "startIndex": 0}
+    reuse = (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta))
+    labels, esco = concept_labels(reg, tables), _esco(reg, tables)
+    source_json = {source_id: _target_source(source) for source_id, source in sources.items()}
+    sidecar = reg.sidecar_table().name
+    whole = Hashing()
     with open(path, "wb") as out:
-        out.write((_dump(head)[:-1] + ',\n "first": ' + _dump(page)[:-1] + ',\n  "items": [\n   ').encode("utf-8"))
-        chunks = annotation_lines(reg, tables, sources, (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta)))
-        separator = b""
-        for chunk in chunks:  # each chunk as it comes: UTF-8 bytes, never decoded again
-            out.write(separator)
-            out.write(chunk)
-            separator = b",\n   "
-        out.write(b"\n  ]}\n}\n")
+        def put(data: bytes) -> None:
+            out.write(data)
+            whole.update(data)
+
+        put((_dump(head)[:-1] + ',\n "first": ' + _dump(page)[:-1] + ',\n  "items": [\n   ').encode("utf-8"))
+        written = False
+        for table in reg.fact_tables():
+            data = tables[table.name]
+            if not data.num_rows:
+                continue
+            if written:
+                put(b",\n   ")
+            rows_of = _TableLines(reg, table, data, labels, esco, source_json)
+            inputs = reuse.of_columns(tables, {table.name: (*dict.fromkeys([*rows_of.wanted, "source_id"]),),
+                                               sidecar: None}) if reuse.folder is not None else None
+            reuse.stream("annotations-table", inputs, out, whole,
+                         functools.partial(_separated, rows_of, data, sources, reuse))
+            written = True
+        put(b"\n  ]}\n}\n")
+    return whole.hash.hexdigest(), whole.size
+
+
+def _separated(rows_of: _TableLines, data: pa.Table, sources: dict, reuse: Reuse) -> Iterator[bytes]:
+    """A table's chunks with the separator between them."""
+    separator = b""
+    for chunk in _table_chunks(rows_of, data, sources, reuse):  # each chunk as it comes: UTF-8 bytes, never decoded again
+        if separator:
+            yield separator
+        yield chunk
+        separator = b",\n   "

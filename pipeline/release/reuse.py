@@ -18,12 +18,14 @@ again.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 
@@ -143,6 +145,111 @@ class Reuse:
             return digest, size
         except OSError:
             return _copied(dest, None)
+
+
+    def stream(self, kind: str, inputs: str | None, out: BinaryIO, whole: Hashing,
+               make: Callable[[], Iterable[bytes]]) -> None:
+        """A run of bytes of `kind` appended to `out` (and to `whole`, the hash of all `out` holds):
+        copied back, after its sha256 was checked, when made before from the same `inputs`; else
+        the pieces `make()` gives, written as they come and kept. For parts too large to hold in
+        memory at once (a table's annotations)."""
+        kept = self._path(kind, inputs, "") if self.folder is not None and inputs is not None else None
+        if kept is not None and _verified_into(kept, out, whole):
+            return
+        keeping = _Keeping(kept) if kept is not None else None
+        try:
+            for piece in make():
+                out.write(piece)
+                whole.update(piece)
+                if keeping is not None:
+                    keeping.write(piece)
+            if keeping is not None:
+                keeping.done()
+        finally:
+            if keeping is not None:
+                keeping.drop()
+
+
+class _Keeping:
+    """A file of the cache being written beside the release: renamed into place with its sha256
+    when whole; a cache that cannot be written is given up on, never an error of the build."""
+
+    def __init__(self, path: Path):
+        self.path, self.hash, self.fh, self.tmp = path, hashlib.sha256(), None, None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            self.fh = os.fdopen(fd, "wb")
+        except OSError:
+            self.drop()
+
+    def write(self, piece: bytes) -> None:
+        if self.fh is None:
+            return
+        try:
+            self.fh.write(piece)
+            self.hash.update(piece)
+        except OSError:
+            self.drop()
+
+    def done(self) -> None:
+        if self.fh is None:
+            return
+        try:
+            self.fh.close()
+            self.fh = None
+            os.replace(self.tmp, self.path)
+            self.tmp = None
+            Cache.write_bytes(self.path.with_name(self.path.name + ".sha256"), self.hash.hexdigest().encode("ascii"))
+        except OSError:
+            self.drop()
+
+    def drop(self) -> None:
+        if self.fh is not None:
+            with contextlib.suppress(OSError):
+                self.fh.close()
+            self.fh = None
+        if self.tmp is not None:
+            Path(self.tmp).unlink(missing_ok=True)
+            self.tmp = None
+
+
+class Hashing:
+    """The sha256 and size of all the bytes written to a file so far."""
+
+    def __init__(self):
+        self.hash, self.size = hashlib.sha256(), 0
+
+    def update(self, data: bytes) -> None:
+        self.hash.update(data)
+        self.size += len(data)
+
+
+def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
+    """Append the kept file to `out` and to `whole`, if its sha256 is the one recorded beside it
+    (read once to check it, then copied by the kernel); False, with nothing written, if not."""
+    try:
+        recorded = kept.with_name(kept.name + ".sha256").read_text(encoding="ascii")
+        fh = open(kept, "rb")
+    except FileNotFoundError:
+        return False
+    with fh:
+        own, after = hashlib.sha256(), whole.hash.copy()
+        while chunk := fh.read(1 << 20):
+            own.update(chunk)
+            after.update(chunk)
+        if own.hexdigest() != recorded:
+            return False
+        out.flush()
+        size, sent = fh.tell(), 0
+        while sent < size:
+            done = os.sendfile(out.fileno(), fh.fileno(), sent, size - sent)
+            if done == 0:
+                raise OSError(errno.EIO, "a file of the cache ended while it was copied", str(kept))
+            sent += done
+        out.seek(0, os.SEEK_END)  # the kernel moved the file's offset; the buffered writer learns it here
+    whole.hash, whole.size = after, whole.size + size
+    return True
 
 
 def _copied(src: Path, dest: Path | None) -> tuple[str, int]:

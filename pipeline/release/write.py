@@ -179,8 +179,8 @@ def _descriptions(job: Job) -> None:
 
 
 def _annotations(job: Job) -> None:
-    write_annotations(job.folder / "annotations.jsonld", job.reg, job.tables, job.sources, job.meta, job.reuse)
-    job.written.file("annotations.jsonld")
+    job.written.record("annotations.jsonld", *write_annotations(
+        job.folder / "annotations.jsonld", job.reg, job.tables, job.sources, job.meta, job.reuse))
 
 
 def _skos(job: Job) -> None:

@@ -43,7 +43,7 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
     """Every file of the site, as (path inside site/, bytes), one at a time; `copied` are the files the
     build copies into the release as they are (CITATION.cff among them). A source's page is taken
     from `reuse` when its inputs are those of a page made before (release/reuse.py), and so is a
-    concept's page when its evidence, and the partitions of the sources that state it, are."""
+    concept's page when its evidence and its statements are."""
     reuse = (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta))
     site = Site(meta["title"], meta["version"], meta["name"])
     catalogue = Catalogue(reg, tables)
@@ -71,7 +71,7 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
             continue
         for ident in catalogue.ids(kind):
             page = functools.partial(render_concept, site, catalogue, evidence, reg.fields, kind, ident)
-            yield catalogue.page(kind, ident), reuse.keyed("site-concept", evidence.inputs(kind, ident, reuse.entries), page)
+            yield catalogue.page(kind, ident), reuse.keyed("site-concept", evidence.inputs(kind, ident), page)
     yield "roles/index.html", render_roles(site, catalogue)
     for role in catalogue.ids(ROLE_KIND):
         yield catalogue.page(ROLE_KIND, role), render_role(site, catalogue, evidence, reg.fields, role, tables)

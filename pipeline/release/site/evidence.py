@@ -9,6 +9,8 @@ role, are what the filters of concept and role pages match a row of a profile ag
 """
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -51,18 +53,17 @@ class Evidence:
         combined = pa.concat_tables(parts) if parts else empty
         return Groups(combined, "key")
 
-    def inputs(self, kind: str, ident: str, entries: dict[str, str]) -> str:
+    def inputs(self, kind: str, ident: str) -> str:
         """Everything a concept's page shows besides what all pages share: its rows of the derived
-        tables, and the partitions (`entries`: source_id -> key, partitions.py) of the sources that
-        state it, which fix every statement of it. Same inputs, same page."""
-        if not hasattr(self, "_sources_of"):
-            pairs = self.statements.table.group_by(["key", "source_id"]).aggregate([])
-            self._sources_of: dict[str, list[str]] = {}
-            for k, source in zip(pairs.column("key").to_pylist(), pairs.column("source_id").to_pylist()):
-                self._sources_of.setdefault(k, []).append(source)
-        sources = sorted(self._sources_of.get(f"{kind}:{ident}", []))
+        tables, and its statements (every fact row naming it, in the columns the page shows), as the
+        digest of their Arrow bytes. Same inputs, same page: an edit of a source elsewhere, or of a
+        column the page does not show, leaves the page as it was."""
+        sink = pa.BufferOutputStream()
+        statements = self.statements.slice(f"{kind}:{ident}")
+        with pa.ipc.new_stream(sink, statements.schema) as stream:
+            stream.write_table(statements)
         return repr((kind, ident, self.summary_row(kind, ident), self.profile_rows(kind, ident),
-                     self.wording_rows(kind, ident), [(s, entries.get(s)) for s in sources]))
+                     self.wording_rows(kind, ident), hashlib.sha256(sink.getvalue()).hexdigest()))
 
     def summary_row(self, kind: str, ident: str) -> dict | None:
         rows = self.summary.rows(f"{kind}:{ident}")
