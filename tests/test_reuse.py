@@ -183,3 +183,17 @@ def test_the_annotations_of_a_table_whose_rows_did_not_change_are_copied_back(ta
     third = write_annotations(tmp_path / "third.jsonld", REG, edited, sources, meta, Reuse(cache, tables=_digests(edited)))
     assert sorted(made) == sorted(t.name for t in REG.fact_tables() if edited[t.name].num_rows)
     assert third == whole and (tmp_path / "third.jsonld").read_bytes() == (tmp_path / "whole.jsonld").read_bytes()
+
+
+def test_the_taxonomy_is_kept_under_exactly_the_columns_it_reads(tables):
+    from pipeline.release.skos import columns_read
+
+    reuse = Reuse(None, tables=_digests(tables))
+    wanted = columns_read(REG)
+    assert "text_en" not in wanted["titles"] and wanted["roles"] is None
+    before = reuse.of_columns(tables, wanted)
+    assert reuse.of_columns(_edited(tables), wanted) == before  # a fact row's English gloss: not read
+    titles = tables["titles"]
+    other = titles.set_column(titles.column_names.index("text"), "text",
+                              pa.array(["x"] + titles.column("text").to_pylist()[1:], titles.schema.field("text").type))
+    assert reuse.of_columns({**tables, "titles": other}, wanted) != before  # a wording: read

@@ -124,9 +124,9 @@ class Reuse:
         kept = self._path(kind, inputs, "")
         name = kept.name
         try:
-            recorded = kept.with_name(name + ".sha256").read_text(encoding="ascii")
+            recorded = kept.with_name(name + ".sha256").read_bytes()  # damaged, it matches no digest
             digest, size = _copied(kept, dest)
-            if digest == recorded:
+            if digest.encode("ascii") == recorded:
                 return digest, size
         except OSError:
             pass
@@ -229,7 +229,7 @@ def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
     """Append the kept file to `out` and to `whole`, if its sha256 is the one recorded beside it
     (read once to check it, then copied by the kernel); False, with nothing written, if not."""
     try:
-        recorded = kept.with_name(kept.name + ".sha256").read_text(encoding="ascii")
+        recorded = kept.with_name(kept.name + ".sha256").read_bytes()  # damaged, it matches no digest
         fh = open(kept, "rb")
     except FileNotFoundError:
         return False
@@ -238,7 +238,7 @@ def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
         while chunk := fh.read(1 << 20):
             own.update(chunk)
             after.update(chunk)
-        if own.hexdigest() != recorded:
+        if own.hexdigest().encode("ascii") != recorded:
             return False
         out.flush()
         size, sent = fh.tell(), 0

@@ -25,12 +25,11 @@ languages and by what kind of translation.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 
 import pyarrow as pa
 
+from ..registry.arrow_schema import arrow_schema
 from ..registry.model import Registry
-from .frames import to_arrow
 
 SKILL_IMPORTANCE = "importance"
 CONCEPT_TYPE = "concept_type"
@@ -81,107 +80,95 @@ def wording_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _joined(values) -> str | None:
-    values = sorted(v for v in values if v is not None)
-    return ", ".join(values) if values else None
-
-
-def _origin_columns(sources: set, origins: dict) -> dict:
-    """How many independent origins the stating sources come from, in which original languages,
-    and by what kind of translation."""
-    known = [origins[s] for s in sources]
-    originals = {language for _, language, _ in known}
-    return {"origin_count": len({origin for origin, _, _ in known}), "original_language_count": len(originals),
-            "original_languages": _joined(originals), "translation_kinds": _joined({kind for _, _, kind in known})}
-
-
 def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    """The derived tables, as Arrow, from the final fact and taxonomy tables."""
-    labels = concept_labels(reg, tables)
-    in_sample = tables[reg.sidecar_table().name].num_rows
+    """The derived tables, from the final fact and taxonomy tables, in DuckDB: every statement of a
+    concept (a row of a fact table naming it) gathered into one table, then counted by concept, by
+    role and concept, by wording and by wording and source, in primary-key order. A set of values
+    (languages, settings, original languages, kinds of translation) is written as its distinct
+    values, sorted, joined by ", ", or null when empty."""
+    import duckdb
+
+    importance = reg.fields[SKILL_IMPORTANCE].enum if SKILL_IMPORTANCE in reg.fields else ()
     origins = source_origins(reg, tables)
-    origins_in_sample = len({origin for origin, _, _ in origins.values()})
-    artefacts = []
-    evidence: dict[tuple, dict] = {}
-    profiles: dict[tuple, dict] = {}
-    wordings: dict[tuple, dict] = {}
+    labels = concept_labels(reg, tables)
+    statements = []
     for name, (column, kind) in concept_columns(reg).items():
         data = tables[name]
-        pk = reg.tables[name].primary_key[0]
-        cols = {c: data.column(c).to_pylist() for c in
-                {column, pk, "source_id", "lang", "setting", "role_id", "restates", "text", "text_en", "line",
-                 ARTEFACT, "translation_note"}
-                | ({SKILL_IMPORTANCE} if SKILL_IMPORTANCE in data.column_names else set())}
-        for i in range(data.num_rows):
-            concept = cols[column][i]
-            first = cols["restates"][i] is None
-            source_id = cols["source_id"][i]
-            e = evidence.setdefault((kind, concept), {"sources": set(), "langs": set(), "settings": set(), "mentions": 0,
-                                                      "restatements": 0, "importance": defaultdict(int)})
-            if first:
-                e["sources"].add(source_id)
-                e["langs"].add(cols["lang"][i])
-                e["settings"].add(cols["setting"][i])
-                e["mentions"] += 1
-                if SKILL_IMPORTANCE in cols:
-                    e["importance"][cols[SKILL_IMPORTANCE][i]] += 1
-            else:
-                e["restatements"] += 1
-            if kind != "role":
-                p = profiles.setdefault((cols["role_id"][i], kind, concept),
-                                        {"sources": set(), "langs": set(), "mentions": 0, "restatements": 0})
-                if first:
-                    p["sources"].add(source_id)
-                    p["langs"].add(cols["lang"][i])
-                    p["mentions"] += 1
-                else:
-                    p["restatements"] += 1
-            if cols[ARTEFACT][i] is not None:  # evidence of the concept, never one of its labels
-                artefacts.append({"row_id": cols[pk][i], "fact_table": name, "source_id": source_id,
-                                  "line": cols["line"][i], "concept_type": kind, "concept_id": concept,
-                                  "lang": cols["lang"][i], "text": cols["text"][i], "text_en": cols["text_en"][i],
-                                  ARTEFACT: cols[ARTEFACT][i], "translation_note": cols["translation_note"][i]})
-                continue
-            w = wordings.setdefault((kind, concept, cols["lang"][i], cols["text"][i]),
-                                    {"sources": {}, "mentions": 0, "first": None})
-            used = w["sources"].setdefault(source_id, [0, 0])  # [first statements, restatements]
-            used[0 if first else 1] += 1
-            w["mentions"] += first
-            row = (cols[pk][i], name, cols["text_en"][i])
-            if w["first"] is None or row < w["first"]:
-                w["first"] = row
-    importance = reg.fields[SKILL_IMPORTANCE].enum if SKILL_IMPORTANCE in reg.fields else ()
-    evidence_rows = []
-    for (kind, concept), e in evidence.items():
-        row = {"concept_type": kind, "concept_id": concept, "concept_label_en": labels.get((kind, concept)),
-               "source_count": len(e["sources"]), "sources_in_sample": in_sample,
-               **_origin_columns(e["sources"], origins), "origins_in_sample": origins_in_sample,
-               "language_count": len(e["langs"]), "languages": _joined(e["langs"]), "mention_count": e["mentions"],
-               "restatement_count": e["restatements"], "settings": _joined(e["settings"])}
-        for level in importance:
-            row[f"{level}_count"] = e["importance"].get(level, 0) if kind == "skill" else None
-        evidence_rows.append(row)
-    profile_rows = [{"role_id": role, "concept_type": kind, "concept_id": concept,
-                     "concept_label_en": labels.get((kind, concept)), "source_count": len(p["sources"]),
-                     **_origin_columns(p["sources"], origins), "language_count": len(p["langs"]),
-                     "languages": _joined(p["langs"]), "mention_count": p["mentions"],
-                     "restatement_count": p["restatements"]} for (role, kind, concept), p in profiles.items()]
-    label_rows, label_source_rows = [], []
-    for (kind, concept, lang, text), w in wordings.items():
-        digest = wording_digest(text)
-        label_id = f"{kind}:{concept}:{lang}:{digest}"
-        row_id, table, text_en = w["first"]
-        label_rows.append({"label_id": label_id, "concept_type": kind, "concept_id": concept,
-                           "lang": lang, "text": text, "text_en": text_en, "mention_count": w["mentions"],
-                           "source_count": sum(1 for firsts, _ in w["sources"].values() if firsts),
-                           "first_table": table, "first_row_id": row_id})
-        label_source_rows.extend({"label_id": label_id, "source_id": source_id, "mention_count": firsts,
-                                  "restatement_count": again} for source_id, (firsts, again) in w["sources"].items())
-    rows = {"concept_evidence": evidence_rows, "role_profiles": profile_rows, "attested_labels": label_rows,
-            "attested_label_sources": label_source_rows, "translation_artefacts": artefacts}
+        rated = f"CAST({_q(SKILL_IMPORTANCE)} AS VARCHAR)" if SKILL_IMPORTANCE in data.column_names else "NULL"
+        statements.append(
+            f"SELECT {_s(kind)} AS kind, CAST({_q(column)} AS VARCHAR) AS concept, {_q(reg.tables[name].primary_key[0])} "
+            f"AS row_id, {_s(name)} AS fact_table, source_id, lang, setting, role_id, restates IS NULL AS first, "
+            f"text, text_en, line, {_q(ARTEFACT)} AS artefact, translation_note, {rated} AS importance FROM {_q(name)}")
+    joined = "string_agg(DISTINCT {0}, ', ' ORDER BY {0}) FILTER (WHERE first AND {0} IS NOT NULL)"
+    origin = (f"count(DISTINCT o.origin_id) FILTER (WHERE first) AS origin_count, "
+              f"count(DISTINCT o.original) FILTER (WHERE first) AS original_language_count, "
+              f"{joined.format('o.original')} AS original_languages, {joined.format('o.translation')} AS translation_kinds, "
+              f"count(DISTINCT f.source_id) FILTER (WHERE first) AS source_count, "
+              f"count(DISTINCT f.lang) FILTER (WHERE first) AS language_count, {joined.format('f.lang')} AS languages, "
+              "count(*) FILTER (WHERE first) AS mention_count, count(*) FILTER (WHERE NOT first) AS restatement_count")
+    levels = "".join(f", CASE WHEN kind = 'skill' THEN count(*) FILTER (WHERE first AND importance = {_s(level)}) END "
+                     f"AS {_q(level + '_count')}" for level in importance)
+    in_sample = tables[reg.sidecar_table().name].num_rows
+    origins_in_sample = len({o for o, _, _ in origins.values()})
+    queries = {
+        "concept_evidence": f"""
+            SELECT kind AS concept_type, concept AS concept_id, l.label AS concept_label_en, {in_sample} AS sources_in_sample,
+                   {origins_in_sample} AS origins_in_sample, e.* EXCLUDE (kind, concept)
+            FROM (SELECT kind, concept, {origin}, {joined.format('f.setting')} AS settings {levels}
+                  FROM facts f LEFT JOIN origins o USING (source_id) GROUP BY kind, concept) e
+            LEFT JOIN labels l USING (kind, concept)""",
+        "role_profiles": f"""
+            SELECT role_id, kind AS concept_type, concept AS concept_id, l.label AS concept_label_en, p.* EXCLUDE (role_id, kind, concept)
+            FROM (SELECT role_id, kind, concept, {origin} FROM facts f LEFT JOIN origins o USING (source_id)
+                  WHERE kind <> 'role' GROUP BY role_id, kind, concept) p
+            LEFT JOIN labels l USING (kind, concept)""",
+        "attested_labels": """
+            SELECT kind || ':' || concept || ':' || lang || ':' || left(sha256(text), 16) AS label_id, kind AS concept_type,
+                   concept AS concept_id, lang, text, first_row.text_en AS text_en, mention_count, source_count,
+                   first_row.fact_table AS first_table, first_row.row_id AS first_row_id
+            FROM (SELECT kind, concept, lang, text, count(*) FILTER (WHERE first) AS mention_count,
+                         count(DISTINCT source_id) FILTER (WHERE first) AS source_count,
+                         min({'row_id': row_id, 'fact_table': fact_table, 'text_en': text_en}) AS first_row
+                  FROM facts WHERE artefact IS NULL GROUP BY kind, concept, lang, text)""",
+        "attested_label_sources": """
+            SELECT kind || ':' || concept || ':' || lang || ':' || left(sha256(text), 16) AS label_id, source_id,
+                   count(*) FILTER (WHERE first) AS mention_count, count(*) FILTER (WHERE NOT first) AS restatement_count
+            FROM facts WHERE artefact IS NULL GROUP BY kind, concept, lang, text, source_id""",
+        "translation_artefacts": """
+            SELECT row_id, fact_table, source_id, line, kind AS concept_type, concept AS concept_id, lang, text, text_en,
+                   artefact, translation_note
+            FROM facts WHERE artefact IS NOT NULL""",
+    }
     out = {}
-    for table in reg.derived_tables():
-        data = to_arrow(table, rows[table.name])
-        keys = [(k, "ascending") for k in table.primary_key]
-        out[table.name] = data.take(pa.compute.sort_indices(data, sort_keys=keys))
+    with duckdb.connect() as con:
+        for name, data in tables.items():
+            con.register(name, data)
+        con.register("origins", pa.table({"source_id": list(origins), "origin_id": [o for o, _, _ in origins.values()],
+                                          "original": [g for _, g, _ in origins.values()],
+                                          "translation": [k for _, _, k in origins.values()]}))
+        con.register("labels", pa.table({"kind": [k for k, _ in labels], "concept": [c for _, c in labels],
+                                         "label": list(labels.values())}, schema=pa.schema(
+            [("kind", pa.string()), ("concept", pa.string()), ("label", pa.string())])))
+        # Every statement of a concept, from every fact table, once: the five queries below read it.
+        con.execute("CREATE TEMP TABLE facts AS " + " UNION ALL ".join(statements or [_NO_STATEMENTS]))
+        for table in reg.derived_tables():
+            columns = ", ".join(_q(c) for c in table.columns)
+            order = ", ".join(_q(k) for k in table.primary_key)
+            result = con.sql(f"SELECT {columns} FROM ({queries[table.name]}) ORDER BY {order}").to_arrow_table()
+            out[table.name] = result.cast(arrow_schema(table, ""))
     return out
+
+
+_NO_STATEMENTS = ("SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS concept, NULL::VARCHAR AS row_id, NULL::VARCHAR AS "
+                  "fact_table, NULL::VARCHAR AS source_id, NULL::VARCHAR AS lang, NULL::VARCHAR AS setting, "
+                  "NULL::VARCHAR AS role_id, NULL::BOOLEAN AS first, NULL::VARCHAR AS text, NULL::VARCHAR AS text_en, "
+                  "NULL::BIGINT AS line, NULL::VARCHAR AS artefact, NULL::VARCHAR AS translation_note, "
+                  "NULL::VARCHAR AS importance WHERE false")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _s(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
