@@ -52,7 +52,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert run(repo, "build", "--out", str(first)).code == 0
     (parts,) = (own_cache / "parts").iterdir()  # the folder of this code version
     kept = {p.relative_to(parts).as_posix() for p in parts.rglob("*") if p.is_file()}
-    assert {k.split("/")[0] for k in kept} == {"site-source", "site-concept", "annotations", "annotations-table", "csv",
+    assert {k.split("/")[0] for k in kept} == {"site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv",
                                                "workbook-sheet", "skos-turtle", "skos-jsonld", "sqlite"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"

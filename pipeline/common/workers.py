@@ -32,11 +32,14 @@ def _started() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def give_back_memory() -> None:
+def give_back_memory(collect: bool = True) -> None:
     """Return to the system what a finished task freed: the collector's garbage, Arrow's pool and
     the C allocator's free pages. A worker lives on to the next task, and memory a task freed but
-    the process kept would count against the machine for the rest of the build."""
-    gc.collect()
+    the process kept would count against the machine for the rest of the build. `collect=False`
+    skips the collector, which walks every object of the process (a tenth of a second each time in
+    a build holding a release's tables) to find cycles that a writer's plain data does not make."""
+    if collect:
+        gc.collect()
     arrow = sys.modules.get("pyarrow")
     if arrow is not None:
         arrow.default_memory_pool().release_unused()

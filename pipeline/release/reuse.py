@@ -33,6 +33,19 @@ from ..common.cache import Cache, key
 from ..registry.model import Registry
 
 
+class Verified(bytes):
+    """Bytes read back from the cache, with the sha256 they were checked against: the release
+    records it without hashing them a second time (write.Written)."""
+
+    def __new__(cls, data, sha256: str):
+        made = super().__new__(cls, data)
+        made.sha256 = sha256
+        return made
+
+    def __reduce__(self):
+        return Verified, (bytes(self), self.sha256)
+
+
 @dataclass(frozen=True)
 class Reuse:
     folder: Path | None                 # the cache's folder for these parts; None: make everything
@@ -99,7 +112,9 @@ class Reuse:
             kept = self._path(kind, inputs, group).read_bytes()
         except OSError:
             return None
-        return kept[32:] if hashlib.sha256(kept[32:]).digest() == kept[:32] else None
+        data = memoryview(kept)[32:]
+        digest = hashlib.sha256(data)
+        return Verified(data, digest.hexdigest()) if digest.digest() == kept[:32] else None
 
     def keep(self, kind: str, inputs: str | None, data: bytes, group: str = "") -> None:
         """Keep the bytes of a part for the next build; a cache that cannot be written is passed by."""

@@ -39,7 +39,7 @@ from .datasette import METADATA
 from .datasette import files as datasette_files
 from .dcat import NAME as DCAT_RECORD
 from .dcat import dcat_record
-from .reuse import Reuse
+from .reuse import Reuse, Verified
 from .site import render_site
 from .skos import columns_read as skos_columns
 from .skos import jsonld as skos_jsonld
@@ -67,7 +67,8 @@ class Written:
         path = self.folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        self.sums[rel], self.sizes[rel] = hashlib.sha256(data).hexdigest(), len(data)
+        known = data.sha256 if isinstance(data, Verified) else None
+        self.sums[rel], self.sizes[rel] = known or hashlib.sha256(data).hexdigest(), len(data)
 
     def record(self, rel: str, sha256: str, size: int) -> None:
         self.sums[rel], self.sizes[rel] = sha256, size
@@ -336,11 +337,11 @@ def write_release(written: Written, reg: Registry, tables: dict[str, pa.Table], 
         if not writer.in_worker:
             with stage(f"write {writer.name}"):
                 writer.write(job)
-            give_back_memory()
+            give_back_memory(collect=False)
     while (writer := handed.take()) is not None:  # what no worker has taken yet is written here, now free
         with stage(f"write {writer.name}"):
             writer.write(job)
-        give_back_memory()
+        give_back_memory(collect=False)
     jobs = handed.submitted()
     written.bytes("validation/index.html", report())
     for pending in jobs:

@@ -43,7 +43,7 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
     """Every file of the site, as (path inside site/, bytes), one at a time; `copied` are the files the
     build copies into the release as they are (CITATION.cff among them). A source's page is taken
     from `reuse` when its inputs are those of a page made before (release/reuse.py), and so is a
-    concept's page when its evidence and its statements are."""
+    concept's or a role's page when its evidence and its statements are."""
     reuse = (reuse or Reuse(None)).sharing(shared_digest(reg, tables, meta))
     site = Site(meta["title"], meta["version"], meta["name"])
     catalogue = Catalogue(reg, tables)
@@ -73,5 +73,11 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
             page = functools.partial(render_concept, site, catalogue, evidence, reg.fields, kind, ident)
             yield catalogue.page(kind, ident), reuse.keyed("site-concept", evidence.inputs(kind, ident), page)
     yield "roles/index.html", render_roles(site, catalogue)
+    # A role's page also shows the filters of every concept of its profile (evidence.stated) and the
+    # role's salaries and requirements (its schema.org Occupation): kept under those too.
+    role_inputs = reuse.of_tables("salaries", "requirements")
+    stated = evidence.stated_digest() if role_inputs is not None else None
     for role in catalogue.ids(ROLE_KIND):
-        yield catalogue.page(ROLE_KIND, role), render_role(site, catalogue, evidence, reg.fields, role, tables)
+        page = functools.partial(render_role, site, catalogue, evidence, reg.fields, role, tables)
+        inputs = None if role_inputs is None else repr((evidence.inputs(ROLE_KIND, role), stated, role_inputs))
+        yield catalogue.page(ROLE_KIND, role), reuse.keyed("site-role", inputs, page)
