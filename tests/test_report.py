@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.curation.dataset import dataset_meta
 from pipeline.registry.model import registry
@@ -118,26 +119,32 @@ def test_the_report_in_chromium_shows_the_two_checks_first_and_hides_the_pattern
     assert refused == []
 
 
-def test_the_gate_lets_go_of_the_data_frames_it_judged(release, monkeypatch):
-    """GX keeps its context as the project's after a run, and with it every data frame validated
-    (hundreds of MiB in each worker at 2,000 sources): the gate removes its data source after the
-    verdict, so the frames are freed."""
+def test_the_gate_holds_one_data_frame_at_a_time_and_none_after_its_verdict(release):
+    """GX keeps each data frame it is given in the data source's assets for as long as the context
+    lives (and it lives on as the project's): hundreds of MiB in each worker at 2,000 sources. The
+    gate makes each batch's frame when its turn comes and removes the asset once judged, so the
+    frames before it are freed, and none is left after the verdict."""
     import gc
     import weakref
 
-    from pipeline.validation import gate
+    from pipeline.validation import gate, suites
 
-    frames = []
-    real = gate._judged
+    frames, alive = [], []
+    real = suites.suites
 
-    def judged(source, batches):
-        frames.extend(weakref.ref(frame) for _, frame, _ in batches)
-        return real(source, batches)
+    def recorded(*args):
+        for name, frame, expectations in real(*args):
+            gc.collect()
+            alive.append(sum(ref() is not None for ref in frames))  # the frames of the batches before
+            frames.append(weakref.ref(frame))
+            yield name, frame, expectations
 
-    monkeypatch.setattr(gate, "_judged", judged)
     reg = registry()
-    tables = {name: pq.read_table(release / "parquet" / f"{name}.parquet") for name in ("sources", "roles", "titles")}
-    outcomes = gate.run_suites(reg, tables, {n: t.num_rows for n, t in tables.items()}, ["sources", "roles", "titles"])
-    assert set(outcomes) == {"sources", "roles", "titles"} and all(o.success for r in outcomes.values() for o in r)
+    names = ["sources", "roles", "titles"]
+    tables = {name: pq.read_table(release / "parquet" / f"{name}.parquet") for name in names}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(suites, "suites", recorded)
+        outcomes = gate.run_suites(reg, tables, {n: t.num_rows for n, t in tables.items()}, names)
+    assert set(outcomes) == set(names) and all(o.success for r in outcomes.values() for o in r)
     gc.collect()
-    assert frames and all(ref() is None for ref in frames)
+    assert alive == [0, 0, 0] and all(ref() is None for ref in frames)

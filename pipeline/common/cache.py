@@ -173,14 +173,16 @@ class Cache:
             self._scratch = self._rows = None
 
     @staticmethod
-    def write_bytes(path: Path, data: bytes) -> None:
-        """Write a file of the cache whole or not at all (a temporary name renamed into place); a
-        fault of the machine is raised, since the caller needs the file."""
+    def write_bytes(path: Path, *parts: bytes) -> None:
+        """Write a file of the cache (the parts one after the other, never joined in memory) whole
+        or not at all (a temporary name renamed into place); a fault of the machine is raised,
+        since the caller needs the file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for data in parts:
+                    fh.write(data)
             os.replace(tmp, path)
         except BaseException:
             try:

@@ -79,6 +79,11 @@ class Workers:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # The objects this process holds now (the modules imported) are shared with the workers
+            # it forks until a page of them is written. The collector writes to every object it
+            # scans, so each worker's first collection would copy all those pages: frozen, they
+            # are never scanned, and stay shared.
+            gc.freeze()
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("fork"),
                                              initializer=_started)
         return self._pool

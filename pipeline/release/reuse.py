@@ -121,7 +121,7 @@ class Reuse:
         if self.folder is None or inputs is None:
             return
         try:
-            Cache.write_bytes(self._path(kind, inputs, group), hashlib.sha256(data).digest() + data)
+            Cache.write_bytes(self._path(kind, inputs, group), hashlib.sha256(data).digest(), data)
         except OSError:
             pass
 

@@ -47,7 +47,7 @@ from .skos import taxonomy_graph
 from .skos import turtle as skos_turtle
 from .workbook import write_workbook
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 20_000  # CSV rows rendered at once: their text, several copies of it as the columns are joined, is held in memory
 # Datasette's metadata for the SQLite file: `datasette serve <name>.sqlite -m datasette/metadata.json`
 # (with the templates and the plugin beside it: datasette.py).
 DATASETTE_METADATA = METADATA
@@ -163,6 +163,8 @@ def _csv(job: Job) -> None:
         rows = with_release_metadata(table, job.tables[name], job.meta["version"])
         made = job.reuse.file("csv", job.reuse.of_tables(name), job.folder / rel, functools.partial(write_csv, table=rows))
         job.written.record(rel, *made)
+        del rows
+        pa.default_memory_pool().release_unused()  # the table's CSV text, freed, back to the system before the next
 
 
 def _descriptions(job: Job) -> None:
@@ -282,7 +284,7 @@ class _Handing:
     def _hand(self) -> None:
         while True:
             running = [job for job in self._jobs if not job.done()]
-            if len(running) >= self._workers.processes:
+            if len(running) >= max(1, self._workers.processes - 1):  # this process writes too
                 wait(running, return_when=FIRST_COMPLETED)
                 continue
             with self._lock:

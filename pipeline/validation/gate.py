@@ -58,47 +58,51 @@ def _kwargs(config) -> dict:
     return out
 
 
-def _validate(batches: list) -> dict[str, list[Outcome]]:
+def _validate(batches) -> dict[str, list[Outcome]]:
+    """Each batch judged in a data source of its own, removed once the batch is judged: GX keeps
+    its context as the project's, and with it every data source and every data frame it was given
+    (hundreds of MiB in each worker at 2,000 sources), so a worker holds one batch's frame at a
+    time and none after the verdict."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = ctx.data_sources.add_pandas("release")
-    try:
-        return _judged(source, batches)
-    finally:
-        # The context outlives this call (GX keeps it as the project's), and with it the data
-        # source and every data frame validated: hundreds of MiB held by each worker for the
-        # rest of the build. Removing the source lets them go.
-        ctx.data_sources.delete("release")
+    results = {}
+    # Not enumerate(): it keeps its last (index, batch) for reuse, and with it the last frame
+    # while the next one is made.
+    for name, frame, expectations in batches:
+        source = ctx.data_sources.add_pandas(f"batch_{len(results)}")
+        try:
+            results[name] = _judged(source, name, frame, expectations)
+        finally:
+            ctx.data_sources.delete(source.name)
+        del frame, source
+    return results
 
 
-def _judged(source, batches: list) -> dict[str, list[Outcome]]:
+def _judged(source, name: str, frame, expectations: list) -> list[Outcome]:
     import great_expectations as gx
 
-    results = {}
-    for i, (name, frame, expectations) in enumerate(batches):
-        suite = gx.ExpectationSuite(name=name, expectations=expectations)
-        batch = (source.add_dataframe_asset(name=f"batch_{i}").add_batch_definition_whole_dataframe("release")
-                 .get_batch(batch_parameters={"dataframe": frame}))
-        run = batch.validate(suite, result_format="BOOLEAN_ONLY")
-        outcomes = []
-        for r in run.results:
-            config = r.expectation_config
-            details = ""
-            if not r.success:
-                again = batch.validate(config.to_domain_obj(), result_format="SUMMARY")
-                res = again.result or {}
-                sample = res.get("partial_unexpected_list") or res.get("observed_value")
-                count = res.get("unexpected_count")
-                details = (f"{count} unexpected; " if count is not None else "") + f"e.g. {sample!r}"
-                if again.exception_info and again.exception_info.get("raised_exception"):
-                    details = str(again.exception_info.get("exception_message"))[:300]
-            outcomes.append(Outcome(config.type, _kwargs(config), bool(r.success), details, config.description or ""))
-        results[name] = outcomes
-    return results
+    suite = gx.ExpectationSuite(name=name, expectations=expectations)
+    batch = (source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("release")
+             .get_batch(batch_parameters={"dataframe": frame}))
+    run = batch.validate(suite, result_format="BOOLEAN_ONLY")
+    outcomes = []
+    for r in run.results:
+        config = r.expectation_config
+        details = ""
+        if not r.success:
+            again = batch.validate(config.to_domain_obj(), result_format="SUMMARY")
+            res = again.result or {}
+            sample = res.get("partial_unexpected_list") or res.get("observed_value")
+            count = res.get("unexpected_count")
+            details = (f"{count} unexpected; " if count is not None else "") + f"e.g. {sample!r}"
+            if again.exception_info and again.exception_info.get("raised_exception"):
+                details = str(again.exception_info.get("exception_message"))[:300]
+        outcomes.append(Outcome(config.type, _kwargs(config), bool(r.success), details, config.description or ""))
+    return outcomes
 
 
 def _import() -> str | None:
@@ -128,21 +132,32 @@ def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] |
 
 
 def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
-    """A worker's task: read the staged Parquet files its batches need, validate them."""
-    import pyarrow.parquet as pq
-
-
+    """A worker's task: validate its batches, reading the staged Parquet files each needs."""
     failure = _import()
     if failure:
         return failure
     try:
-        tables = {name: pq.read_table(folder / f"{name}.parquet") for name in tables_of(reg, names)}
-        return run_suites(reg, tables, row_counts, names)
+        return run_suites(reg, _Read(folder, tables_of(reg, names)), row_counts, names)
     except Exception as err:  # a fault of the machine is raised as one; anything GX raises is a gate failure
         fault = machine_fault(err)
         if fault:
             raise fault from None
         return f"the release gate stopped: {type(err).__name__}: {err}"
+
+
+class _Read:
+    """The staged Parquet files as a mapping of tables, each read when a batch asks for it and not
+    kept: a worker holds the tables of one batch at a time."""
+
+    def __init__(self, folder: Path, names: set[str]):
+        self.folder, self.names = folder, names
+
+    def __getitem__(self, name: str):
+        import pyarrow.parquet as pq
+
+        if name not in self.names:
+            raise KeyError(name)
+        return pq.read_table(self.folder / f"{name}.parquet")
 
 
 def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int]) -> list[Future]:

@@ -3,6 +3,8 @@ paired with the frames they judge. Kept here, beside the gate that runs them, be
 frame is the transform layer's job and the registry renders expectations without any data."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 
 from ..registry.expectations import fact_expectations, table_expectations
@@ -19,23 +21,24 @@ def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
 
     parts = []
     for t in reg.fact_tables():
-        data = tables[t.name].select(list(reg.fact_fields))
-        data = data.add_column(0, "row_id", tables[t.name].column(t.primary_key[0]))
+        whole = tables[t.name]
+        data = whole.select(list(reg.fact_fields))
+        data = data.add_column(0, "row_id", whole.column(t.primary_key[0]))
         data = data.add_column(0, "table", pa.chunked_array([pa.array([t.name] * len(data), pa.string())]))
         parts.append(data.cast(pa.schema([f.remove_metadata().with_nullable(True) for f in data.schema])))
     return arrow_to_frame(pa.concat_tables(parts))
 
 
-def suites(reg: Registry, tables: dict, row_counts: dict[str, int],
-           names: list[str] | None = None) -> list[tuple[str, pd.DataFrame, list]]:
-    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow), or for
-    the batches `names`."""
+def suites(reg: Registry, tables, row_counts: dict[str, int],
+           names: list[str] | None = None) -> Iterator[tuple[str, pd.DataFrame, list]]:
+    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow, in a
+    mapping that may read each when asked), or for the batches `names`: one at a time, each frame
+    made when its batch's turn comes, so that only one is held."""
     wanted = set(batch_names(reg) if names is None else names)
     shared = frozenset(reg.fact_fields)
-    out = [(FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg))] if FACT_BATCH in wanted and reg.fact_tables() else []
+    if FACT_BATCH in wanted and reg.fact_tables():
+        yield FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg)
     for name, table in reg.tables.items():
-        if name not in wanted:
-            continue
-        out.append((name, to_frame(table, tables[name]),
-                    table_expectations(table, row_counts.get(name), shared if table.fact else frozenset())))
-    return out
+        if name in wanted:
+            yield (name, to_frame(table, tables[name]),
+                   table_expectations(table, row_counts.get(name), shared if table.fact else frozenset()))
