@@ -147,20 +147,15 @@ class Reuse:
             pass
         dest.unlink(missing_ok=True)
         make(dest)
+        keeping = _Keeping(kept)
         try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=kept.parent, prefix=".tmp-")
-            os.close(fd)
-            try:
-                digest, size = _copied(dest, Path(tmp))
-                os.replace(tmp, kept)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-            Cache.write_bytes(kept.with_name(name + ".sha256"), digest.encode("ascii"))
-            return digest, size
-        except OSError:
-            return _copied(dest, None)
-
+            with open(dest, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    keeping.write(chunk)
+            keeping.done()
+        finally:
+            keeping.drop()
+        return keeping.hash.hexdigest(), keeping.size
 
     def stream(self, kind: str, inputs: str | None, out: BinaryIO, whole: Hashing,
                make: Callable[[], Iterable[bytes]]) -> None:
@@ -185,12 +180,25 @@ class Reuse:
                 keeping.drop()
 
 
-class _Keeping:
-    """A file of the cache being written beside the release: renamed into place with its sha256
-    when whole; a cache that cannot be written is given up on, never an error of the build."""
+class Hashing:
+    """The sha256 and size of all the bytes written to a file so far."""
+
+    def __init__(self):
+        self.hash, self.size = hashlib.sha256(), 0
+
+    def update(self, data: bytes) -> None:
+        self.hash.update(data)
+        self.size += len(data)
+
+
+class _Keeping(Hashing):
+    """A file of the cache being written beside the release, hashed as it goes: renamed into place
+    with its sha256 when whole; a cache that cannot be written is given up on (the hash goes on),
+    never an error of the build."""
 
     def __init__(self, path: Path):
-        self.path, self.hash, self.fh, self.tmp = path, hashlib.sha256(), None, None
+        super().__init__()
+        self.path, self.fh, self.tmp = path, None, None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -199,11 +207,11 @@ class _Keeping:
             self.drop()
 
     def write(self, piece: bytes) -> None:
+        self.update(piece)
         if self.fh is None:
             return
         try:
             self.fh.write(piece)
-            self.hash.update(piece)
         except OSError:
             self.drop()
 
@@ -227,17 +235,6 @@ class _Keeping:
         if self.tmp is not None:
             Path(self.tmp).unlink(missing_ok=True)
             self.tmp = None
-
-
-class Hashing:
-    """The sha256 and size of all the bytes written to a file so far."""
-
-    def __init__(self):
-        self.hash, self.size = hashlib.sha256(), 0
-
-    def update(self, data: bytes) -> None:
-        self.hash.update(data)
-        self.size += len(data)
 
 
 def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
