@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,13 +252,12 @@ def _columns(book, cells: _Cells, bold, reg: Registry) -> None:
     _print_setup(page, widths, header_rows=1)
 
 
-def _data_sheet(book, bold, cells: _Cells, table: Table, rows: pa.Table, sheet: Sheet, widths: list[float]):
+def _data_sheet(book, bold, cells: _Cells, table: Table, dated: list[bool], sheet: Sheet, widths: list[float]):
     """A table's sheet with its header row: widths, notes, frozen header, filter over every row,
     print setup. A date column carries the date format, so that every cell of it shows YYYY-MM-DD."""
     page = book.add_worksheet(sheet.name)
     for col, f in enumerate(table.fields):
-        dated = pa.types.is_date(rows.schema.field(f.name).type)
-        page.set_column(col, col, widths[col], cells.date if dated else None)
+        page.set_column(col, col, widths[col], cells.date if dated[col] else None)
         page.write_string(0, col, f.name, bold)
         page.write_comment(0, col, f.description, {"x_scale": 2, "y_scale": 1.5})
     page.freeze_panes(1, 0)
@@ -285,35 +285,47 @@ def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta:
         parts = []
         for sheet in sheets:
             table = reg.tables[sheet.table]
-            rows = _sheet_rows(tables, table, sheet)
-            widths = [_width(f.name, rows.column(f.name)) for f in table.fields]
-            page = _data_sheet(book, bold, cells, table, rows, sheet, widths)
+            rows_digest = reuse.of_tables(sheet.table)
+            inputs = None if rows_digest is None else key(rows_digest, str(sheet.first), str(sheet.rows))
+            # A sheet's layout (column widths, the heights of the rows its notes cover, its date
+            # columns) comes from every row of it: kept under the rows' digest, so a sheet whose
+            # rows did not change is not read at all.
+            layout = json.loads(reuse.keyed("workbook-layout", inputs, functools.partial(_layout, tables, table, sheet)))
+            widths = layout["widths"]
+            page = _data_sheet(book, bold, cells, table, layout["dated"], sheet, widths)
             if cell_by_cell:
-                _write_rows(page, cells, rows, widths)
+                _write_rows(page, cells, _sheet_rows(tables, table, sheet), widths)
             elif sheet.rows:
-                _tell_row_heights(page, rows.slice(0, NOTE_ROWS), widths)
-                # read again when its turn comes: a writer given the tables one at a time holds one
-                rows_digest = reuse.of_tables(sheet.table)
-                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths,
-                              None if rows_digest is None else key(rows_digest, str(sheet.first), str(sheet.rows))))
-            del rows
+                for row, lines in layout["heights"]:
+                    page.row_sizes[row] = [LINE_PIXELS * lines, False]
+                # read when its turn comes: a writer given the tables one at a time holds one
+                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths, inputs))
     if parts:
         put_rows(path, parts, cells.styles, reuse)
     return sheets
+
+
+def _layout(tables: dict[str, pa.Table], table: Table, sheet: Sheet) -> bytes:
+    """A sheet's column widths, the heights of its first rows, and which columns hold dates, as JSON."""
+    rows = _sheet_rows(tables, table, sheet)
+    widths = [_width(f.name, rows.column(f.name)) for f in table.fields]
+    return json.dumps({"widths": widths, "heights": _row_heights(rows.slice(0, NOTE_ROWS), widths),
+                       "dated": [pa.types.is_date(rows.schema.field(f.name).type) for f in table.fields]}).encode()
 
 
 def _sheet_rows(tables: dict[str, pa.Table], table: Table, sheet: Sheet) -> pa.Table:
     return tables[sheet.table].select(table.columns).slice(sheet.first, sheet.rows)
 
 
-def _tell_row_heights(page, rows: pa.Table, widths: list[float]) -> None:
+def _row_heights(rows: pa.Table, widths: list[float]) -> list[list[int]]:
     """XlsxWriter places each column name's note by the heights of the rows the note covers, as the
     cell-by-cell writer sets them. Here the rows are put in after XlsxWriter has written the sheet,
     so it is told the heights of the first rows in the table it keeps for placing drawings and notes
-    (`row_sizes`), without a row of its own being written."""
-    for row, lines in enumerate(row_lines(rows.combine_chunks().to_batches()[0], widths).to_pylist(), 1):
-        if lines > 1:
-            page.row_sizes[row] = [LINE_PIXELS * lines, False]
+    (`row_sizes`), without a row of its own being written: [row, lines] of each taller than one line."""
+    if not rows.num_rows:
+        return []
+    lines = row_lines(rows.combine_chunks().to_batches()[0], widths).to_pylist()
+    return [[row, n] for row, n in enumerate(lines, 1) if n > 1]
 
 
 def _write_rows(page, cells: _Cells, data: pa.Table, widths: list[float]) -> None:
