@@ -52,8 +52,9 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert run(repo, "build", "--out", str(first)).code == 0
     (parts,) = (own_cache / "parts").iterdir()  # the folder of this code version
     kept = {p.relative_to(parts).as_posix() for p in parts.rglob("*") if p.is_file()}
-    assert {k.split("/")[0] for k in kept} == {"site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv",
-                                               "workbook-sheet", "skos-turtle", "skos-jsonld", "sqlite"}
+    assert {k.split("/")[0] for k in kept} == {
+        "site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv", "workbook-sheet",
+        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"
     assert run(repo, "build", "--out", str(edited)).code == 0
@@ -70,6 +71,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     changed = {rel for rel, sha in digest(edited).items() if rel.startswith("parquet/") and digest(first)[rel] != sha}
     assert changed and len([k for k in made if k.startswith("csv/") and not k.endswith(".sha256")]) == len(changed)
     assert 1 <= len([k for k in made if k.startswith("workbook-sheet/")]) <= len(changed)
+    assert 1 <= len([k for k in made if k.startswith("workbook-layout/")]) <= len(changed)
     assert 1 <= len([k for k in made if k.startswith("annotations-table/") and not k.endswith(".sha256")]) <= len(changed)
     monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "cold-cache"))
     cold = tmp_path / "cold"
