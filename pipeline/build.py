@@ -245,6 +245,7 @@ def build(layout: Layout, target) -> Checked:
     from .release.publish import publishing
     from .release.report import render_report
     from .release.reuse import Reuse
+    from .release.verdicts import keep_verdicts, kept_verdicts
     from .release.write import write_parquet_files, write_release
     from .transform.evidence import derive
     from .validation import gate
@@ -281,17 +282,20 @@ def build(layout: Layout, target) -> Checked:
                 # The Parquet files first: the gate judges these very files while the rest is written.
                 with stage("write parquet"):
                     written = write_parquet_files(staging, reg, tables, checked.meta)
+                reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
+                              shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables})
+                row_counts = totals(checked.expected_counts)
+                known, judged = kept_verdicts(reuse, reg, row_counts)
                 judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},
-                                      totals(checked.expected_counts))
+                                      row_counts, list(judged))
 
                 def report() -> bytes:
                     with stage("release gate"):
-                        verdict = gate.verdict(workers, judging, reg)
+                        verdict = gate.verdict(workers, judging, reg, known)
+                    keep_verdicts(reuse, verdict, judged)
                     return render_report(verdict, checked.meta, coverage)
 
                 try:
-                    reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
-                                  shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables})
                     write_release(written, reg, tables, checked.meta, checked.copied, report, stamp, checked.sources,
                                   workers, reuse)
                 except BaseException:

@@ -64,8 +64,10 @@ def test_too_many_open_files_says_how_to_raise_the_limit(repo, monkeypatch):
     assert "ulimit -n" in _fails_as_machine_fault(repo, "too many files are open")
 
 
-def test_too_little_memory_in_the_release_gate_is_not_blamed_on_the_registry(repo, monkeypatch):
+def test_too_little_memory_in_the_release_gate_is_not_blamed_on_the_registry(repo, monkeypatch, tmp_path):
     from pipeline.validation import gate
+
+    monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "cache"))  # no verdict kept: the gate judges every batch
 
     def out_of_memory(*args, **kwargs):
         raise MemoryError()
@@ -74,8 +76,10 @@ def test_too_little_memory_in_the_release_gate_is_not_blamed_on_the_registry(rep
     _fails_as_machine_fault(repo, "the machine ran out of memory")
 
 
-def test_a_gate_worker_killed_by_the_kernel_is_said_to_be_short_of_memory(repo, monkeypatch):
+def test_a_gate_worker_killed_by_the_kernel_is_said_to_be_short_of_memory(repo, monkeypatch, tmp_path):
     from pipeline.validation import gate
+
+    monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "cache"))  # no verdict kept: the gate judges every batch
 
     def killed_by_the_kernel(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -197,3 +197,29 @@ def test_the_taxonomy_is_kept_under_exactly_the_columns_it_reads(tables):
     other = titles.set_column(titles.column_names.index("text"), "text",
                               pa.array(["x"] + titles.column("text").to_pylist()[1:], titles.schema.field("text").type))
     assert reuse.of_columns({**tables, "titles": other}, wanted) != before  # a wording: read
+
+
+def test_the_gate_judges_again_only_the_batches_whose_files_changed(tables, tmp_path):
+    from pipeline.release.verdicts import keep_verdicts, kept_verdicts
+    from pipeline.validation.batches import FACT_BATCH, batch_names
+    from pipeline.validation.gate import GateResult, Outcome
+
+    counts = {name: t.num_rows for name, t in tables.items()}
+    reuse = Reuse(tmp_path / "cache", shared=REG.digest, tables=_digests(tables))
+    known, judged = kept_verdicts(reuse, REG, counts)
+    assert known == {} and set(judged) == set(batch_names(REG))
+    passed = GateResult({name: [Outcome("expect_x", {"column": name}, True)] for name in batch_names(REG)})
+    keep_verdicts(reuse, passed, judged)
+
+    edited = _edited(tables)
+    again = Reuse(tmp_path / "cache", shared=REG.digest, tables=_digests(edited))
+    known, judged = kept_verdicts(again, REG, counts)
+    assert set(judged) == {"titles", FACT_BATCH}  # the table that changed, and the batch of every fact table
+    assert known == {name: passed.tables[name] for name in batch_names(REG) if name not in judged}
+    assert set(kept_verdicts(again, REG, {**counts, "roles": counts["roles"] + 1})[1]) == {"titles", FACT_BATCH, "roles"}
+    other = Reuse(tmp_path / "cache", shared="another registry", tables=_digests(tables))
+    assert kept_verdicts(other, REG, counts)[0] == {}  # other expectations: judged again
+
+    failed = GateResult({name: [Outcome("expect_x", {}, False)] for name in judged})
+    keep_verdicts(again, failed, judged)  # never kept in a build (a failure stops it); never taken back
+    assert set(kept_verdicts(again, REG, counts)[1]) == {"titles", FACT_BATCH}

@@ -238,9 +238,11 @@ class Writer:
 # release gate judges those very files), validation/index.html (the gate's report) and
 # dcat.ttl (which lists every file with its checksum) after all of them, SHA256SUMS last.
 WRITERS = (
-    Writer("sqlite", None, True, _sqlite, once=True),  # the longest first; the site last, often taken back here
-    Writer("workbook", None, True, _workbook, once=True),
+    # A worker takes these from the front, one after the other, while this process writes its own;
+    # this process then takes them from the back, so that the two meet in the middle.
+    Writer("sqlite", None, True, _sqlite, once=True),
     Writer("site", None, True, _site),
+    Writer("workbook", None, True, _workbook, once=True),
     Writer("sources", (), False, _sources),
     Writer("csv", None, False, _csv),
     Writer("descriptions", None, False, _descriptions),
@@ -297,8 +299,9 @@ class _Handing:
                 self._waiting.pop(0)
 
     def take(self) -> Writer | None:
+        """The last writer no worker has started: the workers go on from the front of the list."""
         with self._lock:
-            return self._waiting.pop(0) if self._waiting else None
+            return self._waiting.pop() if self._waiting else None
 
     def submitted(self) -> list[Future]:
         if self._thread.is_alive():

@@ -160,22 +160,25 @@ class _Read:
         return pq.read_table(self.folder / f"{name}.parquet")
 
 
-def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int]) -> list[Future]:
-    """Start the gate on the Parquet files in `folder`: the batches shared among the workers by rows."""
+def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int],
+           names: list[str] | None = None) -> list[Future]:
+    """Start the gate on the Parquet files in `folder`: the batches (`names`, or every batch) shared
+    among the workers by rows."""
     groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
     load = [0] * len(groups)
-    for name in sorted(batch_names(reg), key=lambda n: (-sizes.get(n, 0), n)):
+    for name in sorted(batch_names(reg) if names is None else names, key=lambda n: (-sizes.get(n, 0), n)):
         k = load.index(min(load))
         groups[k].append(name)
         load[k] += sizes.get(name, 0) + 1
     return [workers.submit(_judge, reg, folder, group, row_counts) for group in groups if group]
 
 
-def verdict(workers: Workers, jobs: list[Future], reg) -> GateResult:
-    """The verdict on every table; StageFailed with each failed expectation."""
+def verdict(workers: Workers, jobs: list[Future], reg, known: dict[str, list[Outcome]] | None = None) -> GateResult:
+    """The verdict on every table, the outcomes `known` from the same batch judged before among
+    them; StageFailed with each failed expectation."""
     from importlib.metadata import version
 
-    results: dict[str, list[Outcome]] = {}
+    results: dict[str, list[Outcome]] = dict(known or {})
     problems = Problems()
     for job in jobs:
         answer = workers.result(job)
