@@ -54,7 +54,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     kept = {p.relative_to(parts).as_posix() for p in parts.rglob("*") if p.is_file()}
     assert {k.split("/")[0] for k in kept} == {
         "site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv", "workbook-sheet",
-        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite"}
+        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite", "gate"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"
     assert run(repo, "build", "--out", str(edited)).code == 0
@@ -72,6 +72,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert changed and len([k for k in made if k.startswith("csv/") and not k.endswith(".sha256")]) == len(changed)
     assert 1 <= len([k for k in made if k.startswith("workbook-sheet/")]) <= len(changed)
     assert 1 <= len([k for k in made if k.startswith("workbook-layout/")]) <= len(changed)
+    assert 1 <= len([k for k in made if k.startswith("gate/")]) <= len(changed) + 1  # and the batch of every fact table
     assert 1 <= len([k for k in made if k.startswith("annotations-table/") and not k.endswith(".sha256")]) <= len(changed)
     monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "cold-cache"))
     cold = tmp_path / "cold"
