@@ -223,3 +223,24 @@ def test_the_gate_judges_again_only_the_batches_whose_files_changed(tables, tmp_
     failed = GateResult({name: [Outcome("expect_x", {}, False)] for name in judged})
     keep_verdicts(again, failed, judged)  # never kept in a build (a failure stops it); never taken back
     assert set(kept_verdicts(again, REG, counts)[1]) == {"titles", FACT_BATCH}
+
+
+def test_a_kept_copy_deleted_while_the_build_runs_is_said_to_be_gone_from_the_cache(tables, tmp_path, monkeypatch):
+    from pipeline.common.faults import machine_fault
+
+    keep = tmp_path / "keep"
+    write_sqlite(tmp_path / "first.sqlite", REG, tables, _digests(tables), keep)
+    real = database._held
+
+    def then_deleted(working, record, reg):  # found whole, then removed by another process
+        held = real(working, record, reg)
+        working.unlink()
+        return held
+
+    monkeypatch.setattr(database, "_held", then_deleted)
+    edited = _edited(tables)
+    with pytest.raises(FileNotFoundError) as raised:
+        write_sqlite(tmp_path / "again.sqlite", REG, edited, _digests(edited), keep)
+    assert raised.value.filename == str(keep / WORKING) and not (keep / WORKING).exists()
+    fault = machine_fault(raised.value, tmp_path)
+    assert fault is not None and "disappeared" in str(fault) and str(keep / WORKING) in str(fault)

@@ -13,6 +13,7 @@ was being changed) is not trusted: the database is loaded whole, as a forced bui
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import sqlite3
@@ -101,12 +102,18 @@ def _held(working: Path, record: Path, reg: Registry) -> dict[str, str] | None:
         return None
 
 
-def _connect(working: Path) -> sqlite3.Connection:
+def _connect(working: Path, kept: bool = False) -> sqlite3.Connection:
     # The rows were validated by pandera and the release gate before they reach here, so they are
     # loaded without re-evaluating each CHECK row by row (which costs more than everything else put
     # together at scale); the constraints stay in the schema and guard every later write. Foreign
     # keys are checked once, for the whole database, after the load.
-    con = sqlite3.connect(working)
+    if kept:  # the kept copy, never an empty database made in its place if it was deleted meanwhile
+        try:
+            con = sqlite3.connect(f"{working.resolve().as_uri()}?mode=rw", uri=True)
+        except sqlite3.OperationalError as err:
+            raise FileNotFoundError(errno.ENOENT, "the kept SQLite working copy is gone", str(working)) from err
+    else:
+        con = sqlite3.connect(working)
     con.executescript("PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
                       "PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON;")
     return con
@@ -134,7 +141,7 @@ def _load_whole(working: Path, reg: Registry, tables) -> None:
 def _load_changed(working: Path, reg: Registry, tables, changed: set[str]) -> None:
     """Each changed table emptied and loaded again, in place (its schema row, and so its place in
     the file VACUUM INTO writes, unchanged), and the search index over it rebuilt from it."""
-    con = _connect(working)
+    con = _connect(working, kept=True)
     try:
         for table in ordered(reg):
             if table.name in changed:
