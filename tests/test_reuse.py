@@ -244,3 +244,26 @@ def test_a_kept_copy_deleted_while_the_build_runs_is_said_to_be_gone_from_the_ca
     assert raised.value.filename == str(keep / WORKING) and not (keep / WORKING).exists()
     fault = machine_fault(raised.value, tmp_path)
     assert fault is not None and "disappeared" in str(fault) and str(keep / WORKING) in str(fault)
+
+
+def test_a_kept_copy_held_by_another_build_is_left_alone(tables, tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    from pipeline.release.database import LOCK
+
+    keep = tmp_path / "keep"
+    write_sqlite(tmp_path / "first.sqlite", REG, tables, _digests(tables), keep)
+    before = {p.name: p.read_bytes() for p in keep.iterdir() if p.name != LOCK}
+    edited = _edited(tables)
+    write_sqlite(tmp_path / "whole.sqlite", REG, edited, {}, None)
+    fd = os.open(keep / LOCK, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another build is using the kept copy
+    try:
+        _refuse(monkeypatch, "_load_changed")
+        write_sqlite(tmp_path / "again.sqlite", REG, edited, _digests(edited), keep)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "whole.sqlite").read_bytes()
+    assert {p.name: p.read_bytes() for p in keep.iterdir() if p.name != LOCK} == before  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.sqlite", "first.sqlite", "keep", "whole.sqlite"]

@@ -14,8 +14,10 @@ was being changed) is not trusted: the database is loaded whole, as a forced bui
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +34,44 @@ from .datasette import fts_name, quoted, searched_tables, sqlite_extras
 BATCH_ROWS = 20_000  # rows handed to SQLite at once, as Python values: bounded, like the workbook's
 WORKING = "working.sqlite"
 RECORD = "working.json"  # what the working copy holds: written after it was changed, removed before
+LOCK = "working.lock"  # held by the build using the working copy
 
 
 def write_sqlite(path: Path, reg: Registry, tables, digests: dict[str, str], keep: Path | None) -> None:
     """The database at `path`, from `tables` (whose digests are `digests`); the working copy is kept
-    in the folder `keep` for the next build, or, when None, made beside `path` and removed."""
+    in the folder `keep` for the next build, or, when None, made beside `path` and removed. The kept
+    copy is the one file of the cache that a build changes in place, so a build holds it alone: one
+    that finds it held by another (two builds sharing a cache, publishing to different places)
+    loads its own copy whole, beside `path`."""
+    with _alone(keep) as keep:
+        _write(path, reg, tables, digests, keep)
+
+
+@contextmanager
+def _alone(keep: Path | None) -> Iterator[Path | None]:
+    """`keep`, locked for this build (released when it ends, or when its process dies); None when
+    there is none, or another build holds it, or the lock cannot be made."""
+    if keep is None:
+        yield None
+        return
+    try:
+        keep.mkdir(parents=True, exist_ok=True)
+        fd = os.open(keep / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield None
+            return
+        yield keep
+    finally:
+        os.close(fd)
+
+
+def _write(path: Path, reg: Registry, tables, digests: dict[str, str], keep: Path | None) -> None:
     folder = keep if keep is not None else path.parent
     working = folder / (WORKING if keep is not None else path.name + ".working")
     record = folder / RECORD
