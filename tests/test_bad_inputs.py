@@ -545,11 +545,12 @@ def test_a_quote_in_another_unicode_normalization_form_says_so(repo):
     fails(repo, "check", rf"{RU}:{n}: quote not found .*another Unicode normalization form \(the quote is NFD, the source is NFC\)")
 
 
-def test_a_mapping_whose_file_name_is_not_utf8_is_named_with_its_bytes(repo):
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_mapping_whose_file_name_is_not_utf8_is_named_with_its_bytes(repo, command):
     import os
 
     os.rename(repo / RU, os.path.join(os.fsencode(repo / "raw/mappings"), b"ru-\xff.yaml"))
-    err = fails(repo, "check", r"raw/mappings/ru-\\xff\.yaml:1: the file name is not UTF-8 \(its bytes: b'ru-\\xff\.yaml'\)")
+    err = fails(repo, command, r"raw/mappings/ru-\\xff\.yaml:1: the file name is not UTF-8 \(its bytes: b'ru-\\xff\.yaml'\)")
     assert "internal error" not in err
 
 

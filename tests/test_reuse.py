@@ -267,3 +267,19 @@ def test_a_kept_copy_held_by_another_build_is_left_alone(tables, tmp_path, monke
     assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "whole.sqlite").read_bytes()
     assert {p.name: p.read_bytes() for p in keep.iterdir() if p.name != LOCK} == before  # untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.sqlite", "first.sqlite", "keep", "whole.sqlite"]
+
+
+def test_a_cache_too_full_for_the_kept_copy_only_costs_the_next_build(tables, tmp_path, monkeypatch):
+    keep = tmp_path / "keep"
+    real = database._load_whole
+
+    def full_in_the_cache(working, reg, data):
+        if keep in working.parents:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(working, reg, data)
+
+    monkeypatch.setattr(database, "_load_whole", full_in_the_cache)
+    write_sqlite(tmp_path / "again.sqlite", REG, tables, _digests(tables), keep)
+    write_sqlite(tmp_path / "whole.sqlite", REG, tables, {}, None)
+    assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "whole.sqlite").read_bytes()
+    assert not (keep / WORKING).exists() and not (keep / RECORD).exists()

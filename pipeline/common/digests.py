@@ -3,6 +3,7 @@ verification cache (common/cache.py) both ask "did any of these files change?"."
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -16,5 +17,6 @@ def tree_digest(root: Path, folders: tuple[str, ...], files: tuple[str, ...], su
     for top in folders:
         paths += [p for p in (root / top).rglob(f"*{suffix}") if p.is_file() and "__pycache__" not in p.parts]
     for path in sorted(paths):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        # The name's bytes as on disk: a name that is not UTF-8 is an input problem check reports, not a crash here.
+        digest.update(os.fsencode(path.relative_to(root).as_posix()) + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

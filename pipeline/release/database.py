@@ -42,9 +42,16 @@ def write_sqlite(path: Path, reg: Registry, tables, digests: dict[str, str], kee
     in the folder `keep` for the next build, or, when None, made beside `path` and removed. The kept
     copy is the one file of the cache that a build changes in place, so a build holds it alone: one
     that finds it held by another (two builds sharing a cache, publishing to different places)
-    loads its own copy whole, beside `path`."""
+    loads its own copy whole, beside `path`. A cache too full (or otherwise unable) to hold the copy
+    only makes the next build slower, as anywhere in the cache: the copy is loaded beside `path`."""
     with _alone(keep) as keep:
-        _write(path, reg, tables, digests, keep)
+        try:
+            _write(path, reg, tables, digests, keep)
+        except MachineFault as fault:
+            if keep is None or fault.path is None or not Path(fault.path).is_relative_to(keep):
+                raise
+            (keep / WORKING).unlink(missing_ok=True)  # and give back the space it took
+            _write(path, reg, tables, digests, None)
 
 
 @contextmanager
