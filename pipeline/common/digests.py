@@ -20,3 +20,24 @@ def tree_digest(root: Path, folders: tuple[str, ...], files: tuple[str, ...], su
         # The name's bytes as on disk: a name that is not UTF-8 is an input problem check reports, not a crash here.
         digest.update(os.fsencode(path.relative_to(root).as_posix()) + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def arrow_digest(table) -> str:
+    """SHA-256 of a pyarrow Table's rows as Arrow IPC bytes: the same rows in the same layout give
+    the same digest (another chunking of them may not, which only makes a kept part again)."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of a file, read a MiB at a time."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

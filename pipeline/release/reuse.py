@@ -30,6 +30,7 @@ from typing import BinaryIO
 import pyarrow as pa
 
 from ..common.cache import Cache, key
+from ..common.digests import arrow_digest, file_digest
 from ..registry.model import Registry
 
 
@@ -76,10 +77,7 @@ class Reuse:
                 parts.append(f"{name}={whole}")
                 continue
             data = tables[name] if columns is None else tables[name].select(list(columns))
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, data.schema) as stream:
-                stream.write_table(data)
-            parts.append(f"{name}:{','.join(data.column_names)}={hashlib.sha256(sink.getvalue()).hexdigest()}")
+            parts.append(f"{name}:{','.join(data.column_names)}={arrow_digest(data)}")
         return key(*parts)
 
     def sharing(self, *parts: str) -> Reuse:
@@ -135,7 +133,7 @@ class Reuse:
         made by `make(dest)` and kept. Returns its sha256 and size, of the bytes at `dest`."""
         if self.folder is None or inputs is None:
             make(dest)
-            return _copied(dest, None)
+            return file_digest(dest)
         kept = self._path(kind, inputs, "")
         name = kept.name
         try:
@@ -264,16 +262,14 @@ def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
     return True
 
 
-def _copied(src: Path, dest: Path | None) -> tuple[str, int]:
+def _copied(src: Path, dest: Path) -> tuple[str, int]:
     """The sha256 and size of `src`, read once, and its bytes written to `dest` on the way."""
     digest, size = hashlib.sha256(), 0
-    with open(src, "rb") as fh, contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(dest, "wb")) if dest is not None else None
+    with open(src, "rb") as fh, open(dest, "wb") as out:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
-            if out is not None:
-                out.write(chunk)
+            out.write(chunk)
     return digest.hexdigest(), size
 
 

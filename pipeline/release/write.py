@@ -1,7 +1,7 @@
 """Every file of the release, written from the validated Arrow tables into a staging folder.
 
-Tables go from rows to Arrow once (transform/frames.py); here Parquet, CSV and SQLite are all
-written from the same Arrow tables, batch by batch, so the three hold the same rows in the same
+Tables go from rows to Arrow once (transform/frames.py); here Parquet, CSV and SQLite
+(database.py) are all written from the same Arrow tables, batch by batch, so the three hold the same rows in the same
 order and memory stays bounded however large the tables grow. The CSV text is built column-wise
 by Arrow compute kernels (RFC 4180 quoting only where a value needs it, `\\n` line ends, an empty
 field for null); only the few float columns are formatted by Python, as `repr` writes them (the
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..common.digests import file_digest
 from ..common.timings import stage
 from ..common.workers import Workers, give_back_memory
 from ..curation.sources import Source
@@ -33,6 +34,7 @@ from ..registry.diagram import svg as schema_svg
 from ..registry.dictionary import SCHEMA_SVG, data_dictionary
 from ..registry.frictionless_schema import datapackage
 from ..registry.model import Registry, Table
+from ..transform.frames import ParquetTables
 from .annotations import write_annotations
 from .database import write_sqlite
 from .datasette import METADATA
@@ -74,12 +76,7 @@ class Written:
         self.sums[rel], self.sizes[rel] = sha256, size
 
     def file(self, rel: str) -> None:
-        digest, size = hashlib.sha256(), 0
-        with open(self.folder / rel, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-        self.sums[rel], self.sizes[rel] = digest.hexdigest(), size
+        self.record(rel, *file_digest(self.folder / rel))
 
 
 def _csv_column(array: pa.Array) -> pa.Array:
@@ -163,8 +160,6 @@ def _csv(job: Job) -> None:
         rows = with_release_metadata(table, job.tables[name], job.meta["version"])
         made = job.reuse.file("csv", job.reuse.of_tables(name), job.folder / rel, functools.partial(write_csv, table=rows))
         job.written.record(rel, *made)
-        del rows
-        pa.default_memory_pool().release_unused()  # the table's CSV text, freed, back to the system before the next
 
 
 def _descriptions(job: Job) -> None:
@@ -253,22 +248,6 @@ WRITERS = (
 )
 
 
-class _Staged:
-    """The staged Parquet files as a mapping of tables, each read when asked for and not kept, so
-    a writer that takes the tables one after the other holds one at a time."""
-
-    def __init__(self, folder: Path, names: list[str]):
-        self.folder, self.names = folder, names
-
-    def __getitem__(self, name: str) -> pa.Table:
-        if name not in self.names:
-            raise KeyError(name)
-        return pq.read_table(self.folder / f"{name}.parquet")
-
-    def __contains__(self, name) -> bool:
-        return name in self.names
-
-
 class _Handing:
     """Hands the workers' writers to the pool one at a time, as a worker of ours falls idle, so that
     this process can take the ones still waiting when it has written its own (a task handed to the
@@ -321,7 +300,7 @@ def _in_worker(writer: Writer, folder: Path, reg: Registry, meta: dict, sources:
                reuse: Reuse) -> tuple[dict, dict]:
     """A writer in a worker: it reads the tables it declared from the staged Parquet files."""
     names = list(reg.tables if writer.reads is None else writer.reads)
-    tables = _Staged(folder / "parquet", names) if writer.once else {
+    tables = ParquetTables(folder / "parquet", names) if writer.once else {
         name: pq.read_table(folder / "parquet" / f"{name}.parquet") for name in names}
     written = Written(folder)
     with stage(f"write {writer.name} (worker)"):

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from ..registry.arrow_schema import arrow_schema
 from ..registry.model import Registry
+from .assemble import quoted
 
 SKILL_IMPORTANCE = "importance"
 CONCEPT_TYPE = "concept_type"
@@ -94,11 +95,11 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     statements = []
     for name, (column, kind) in concept_columns(reg).items():
         data = tables[name]
-        rated = f"CAST({_q(SKILL_IMPORTANCE)} AS VARCHAR)" if SKILL_IMPORTANCE in data.column_names else "NULL"
+        rated = f"CAST({quoted(SKILL_IMPORTANCE)} AS VARCHAR)" if SKILL_IMPORTANCE in data.column_names else "NULL"
         statements.append(
-            f"SELECT {_s(kind)} AS kind, CAST({_q(column)} AS VARCHAR) AS concept, {_q(reg.tables[name].primary_key[0])} "
+            f"SELECT {_s(kind)} AS kind, CAST({quoted(column)} AS VARCHAR) AS concept, {quoted(reg.tables[name].primary_key[0])} "
             f"AS row_id, {_s(name)} AS fact_table, source_id, lang, setting, role_id, restates IS NULL AS first, "
-            f"text, text_en, line, {_q(ARTEFACT)} AS artefact, translation_note, {rated} AS importance FROM {_q(name)}")
+            f"text, text_en, line, {quoted(ARTEFACT)} AS artefact, translation_note, {rated} AS importance FROM {quoted(name)}")
     joined = "string_agg(DISTINCT {0}, ', ' ORDER BY {0}) FILTER (WHERE first AND {0} IS NOT NULL)"
     origin = (f"count(DISTINCT o.origin_id) FILTER (WHERE first) AS origin_count, "
               f"count(DISTINCT o.original) FILTER (WHERE first) AS original_language_count, "
@@ -107,7 +108,7 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
               f"count(DISTINCT f.lang) FILTER (WHERE first) AS language_count, {joined.format('f.lang')} AS languages, "
               "count(*) FILTER (WHERE first) AS mention_count, count(*) FILTER (WHERE NOT first) AS restatement_count")
     levels = "".join(f", CASE WHEN kind = 'skill' THEN count(*) FILTER (WHERE first AND importance = {_s(level)}) END "
-                     f"AS {_q(level + '_count')}" for level in importance)
+                     f"AS {quoted(level + '_count')}" for level in importance)
     in_sample = tables[reg.sidecar_table().name].num_rows
     origins_in_sample = len({o for o, _, _ in origins.values()})
     queries = {
@@ -152,8 +153,8 @@ def derive(reg: Registry, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         # Every statement of a concept, from every fact table, once: the five queries below read it.
         con.execute("CREATE TEMP TABLE facts AS " + " UNION ALL ".join(statements or [_NO_STATEMENTS]))
         for table in reg.derived_tables():
-            columns = ", ".join(_q(c) for c in table.columns)
-            order = ", ".join(_q(k) for k in table.primary_key)
+            columns = ", ".join(quoted(c) for c in table.columns)
+            order = ", ".join(quoted(k) for k in table.primary_key)
             result = con.sql(f"SELECT {columns} FROM ({queries[table.name]}) ORDER BY {order}").to_arrow_table()
             out[table.name] = result.cast(arrow_schema(table, ""))
     return out
@@ -164,10 +165,6 @@ _NO_STATEMENTS = ("SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS concept, NULL:
                   "NULL::VARCHAR AS role_id, NULL::BOOLEAN AS first, NULL::VARCHAR AS text, NULL::VARCHAR AS text_en, "
                   "NULL::BIGINT AS line, NULL::VARCHAR AS artefact, NULL::VARCHAR AS translation_note, "
                   "NULL::VARCHAR AS importance WHERE false")
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _s(text: str) -> str:

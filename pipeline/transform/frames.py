@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -57,3 +58,21 @@ def rows_to_arrow(table: Table, rows: list[tuple], version: str = "") -> pa.Tabl
             values = [None if v is None else dt.date.fromisoformat(v) for v in values]
         arrays.append(pa.array(values, type=schema.field(f.name).type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class ParquetTables:
+    """Parquet files of one folder as a mapping of tables (`<name>.parquet`), each read when asked
+    for and not kept: a reader that takes the tables one after the other holds one at a time."""
+
+    def __init__(self, folder: Path, names):
+        self.folder, self.names = folder, set(names)
+
+    def __getitem__(self, name: str) -> pa.Table:
+        import pyarrow.parquet as pq
+
+        if name not in self.names:
+            raise KeyError(name)
+        return pq.read_table(self.folder / f"{name}.parquet")
+
+    def __contains__(self, name) -> bool:
+        return name in self.names

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..common.faults import machine_fault
 from ..common.problems import Problems, StageFailed
 from ..common.workers import Workers
+from ..transform.frames import ParquetTables
 from .batches import batch_names, tables_of
 
 
@@ -137,27 +138,12 @@ def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
     if failure:
         return failure
     try:
-        return run_suites(reg, _Read(folder, tables_of(reg, names)), row_counts, names)
+        return run_suites(reg, ParquetTables(folder, tables_of(reg, names)), row_counts, names)
     except Exception as err:  # a fault of the machine is raised as one; anything GX raises is a gate failure
         fault = machine_fault(err)
         if fault:
             raise fault from None
         return f"the release gate stopped: {type(err).__name__}: {err}"
-
-
-class _Read:
-    """The staged Parquet files as a mapping of tables, each read when a batch asks for it and not
-    kept: a worker holds the tables of one batch at a time."""
-
-    def __init__(self, folder: Path, names: set[str]):
-        self.folder, self.names = folder, names
-
-    def __getitem__(self, name: str):
-        import pyarrow.parquet as pq
-
-        if name not in self.names:
-            raise KeyError(name)
-        return pq.read_table(self.folder / f"{name}.parquet")
 
 
 def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int],

@@ -9,11 +9,10 @@ role, are what the filters of concept and role pages match a row of a profile ag
 """
 from __future__ import annotations
 
-import hashlib
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...common.digests import arrow_digest
 from ...registry.model import Registry
 from .concepts import ROLE_KIND, Catalogue
 from .grouping import Groups, joined_key
@@ -24,14 +23,6 @@ COLUMNS = {"key": pa.string(), "role_id": pa.string(), "lang": pa.string(), "tex
            "row_id": pa.string(), "source_id": pa.string(), "setting": pa.string(), "line": pa.int64(),
            "restates": pa.string()}
 SUMMARY, PROFILES, WORDINGS = "concept_evidence", "role_profiles", "attested_labels"
-
-
-def _digest(rows: pa.Table) -> str:
-    """The sha256 of the rows as Arrow IPC bytes."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, rows.schema) as stream:
-        stream.write_table(rows)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
 class Evidence:
@@ -67,13 +58,13 @@ class Evidence:
         digest of their Arrow bytes. Same inputs, same page: an edit of a source elsewhere, or of a
         column the page does not show, leaves the page as it was."""
         return repr((kind, ident, self.summary_row(kind, ident), self.profile_rows(kind, ident),
-                     self.wording_rows(kind, ident), _digest(self.statements.slice(f"{kind}:{ident}")),
+                     self.wording_rows(kind, ident), arrow_digest(self.statements.slice(f"{kind}:{ident}")),
                      self.role_profile(ident) if kind == ROLE_KIND else None))
 
     def stated_digest(self) -> str:
         """The digest of every (language, source, setting) in which each concept is stated for each
         role: what the filters of a role's page match its profile against."""
-        return _digest(self.stated.table)
+        return arrow_digest(self.stated.table)
 
     def summary_row(self, kind: str, ident: str) -> dict | None:
         rows = self.summary.rows(f"{kind}:{ident}")
