@@ -225,6 +225,62 @@ def test_the_gate_judges_again_only_the_batches_whose_files_changed(tables, tmp_
     assert set(kept_verdicts(again, REG, counts)[1]) == {"titles", FACT_BATCH}
 
 
+def _quote_of_source_changed(tables: dict[str, pa.Table], source_id: str, quote: str) -> dict[str, pa.Table]:
+    """The tables with the quote of the first title of `source_id` replaced."""
+    titles = tables["titles"]
+    quotes, ids = titles.column("quote").to_pylist(), titles.column("source_id").to_pylist()
+    quotes[ids.index(source_id)] = quote
+    return {**tables, "titles": titles.set_column(titles.column_names.index("quote"), "quote",
+                                                  pa.array(quotes, titles.schema.field("quote").type))}
+
+
+def test_the_fact_batch_is_judged_in_parts_and_again_only_in_the_part_of_an_edited_source(tables, tmp_path, monkeypatch):
+    """After one mapping is edited the fact batch (the fact fields of every fact table) changes, but
+    only the part holding its source is judged again; the parts together give the whole batch's
+    verdict, a failing part says so with its examples, and is never kept."""
+    from pipeline.common.digests import arrow_digest
+    from pipeline.validation import gate, suites
+    from pipeline.validation.batches import FACT_BATCH
+
+    monkeypatch.setattr(suites, "PART_SOURCES", 2)  # 5 sources: several parts
+    rows = suites.fact_rows(REG, tables)
+    parts = list(suites.fact_parts(rows))
+    assert len(parts) >= 2 and sum(p.num_rows for p in parts) == rows.num_rows
+    assert sorted(k for p in parts for k in zip(p.column("table").to_pylist(), p.column("row_id").to_pylist())) == \
+        sorted(zip(rows.column("table").to_pylist(), rows.column("row_id").to_pylist()))
+    runs = [set(p.column("source_id").to_pylist()) for p in parts]
+    assert all(not (a & b) for i, a in enumerate(runs) for b in runs[i + 1:])  # a source is in one part
+
+    source = tables["titles"].column("source_id")[0].as_py()
+    edited = _quote_of_source_changed(tables, source, "x")
+    changed = [arrow_digest(a) != arrow_digest(b) for a, b in zip(parts, suites.fact_parts(suites.fact_rows(REG, edited)))]
+    assert changed == [source in run for run in runs]
+
+    judged = []
+    real = gate._judged
+    monkeypatch.setattr(gate, "_judged", lambda *args: judged.append(set(args[2]["source_id"])) or real(*args))
+    counts = {name: t.num_rows for name, t in tables.items()}
+    kept = tmp_path / "gate-parts"
+    first = gate.run_suites(REG, tables, counts, [FACT_BATCH], kept)
+    assert len(judged) == len(parts) and all(o.success for o in first[FACT_BATCH])
+    monkeypatch.setattr(suites, "PART_SOURCES", 10 ** 9)  # one part: the whole batch
+    assert gate.run_suites(REG, tables, counts, [FACT_BATCH]) == first
+    monkeypatch.setattr(suites, "PART_SOURCES", 2)
+
+    judged.clear()
+    again = gate.run_suites(REG, edited, counts, [FACT_BATCH], kept)
+    assert judged == [next(run for run in runs if source in run)] and again == first
+
+    broken = _quote_of_source_changed(tables, source, "")  # an empty quote breaks the fact fields' rules
+    judged.clear()
+    failed = gate.run_suites(REG, broken, counts, [FACT_BATCH], kept)
+    assert len(judged) == 1 and not all(o.success for o in failed[FACT_BATCH])
+    assert any(o.details for o in failed[FACT_BATCH] if not o.success)
+    judged.clear()
+    gate.run_suites(REG, broken, counts, [FACT_BATCH], kept)
+    assert len(judged) == 1  # the failing verdict was not kept
+
+
 def test_a_kept_copy_deleted_while_the_build_runs_is_said_to_be_gone_from_the_cache(tables, tmp_path, monkeypatch):
     from pipeline.common.faults import machine_fault
 

@@ -39,6 +39,40 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+class Verified(bytes):
+    """Bytes read back from the cache, with the sha256 they were checked against: the release
+    records it without hashing them a second time (release/write.py)."""
+
+    def __new__(cls, data, sha256: str):
+        made = super().__new__(cls, data)
+        made.sha256 = sha256
+        return made
+
+    def __reduce__(self):
+        return Verified, (bytes(self), self.sha256)
+
+
+def read_checked(path: Path) -> Verified | None:
+    """The bytes kept at `path` by `keep_checked`, or None when missing, unreadable or damaged (their
+    sha256, kept in front of them, no longer matches)."""
+    try:
+        kept = path.read_bytes()
+    except OSError:
+        return None
+    data = memoryview(kept)[32:]
+    digest = hashlib.sha256(data)
+    return Verified(data, digest.hexdigest()) if digest.digest() == kept[:32] else None
+
+
+def keep_checked(path: Path, data: bytes) -> None:
+    """Keep `data` at `path` with its sha256 in front, for `read_checked`; a cache that cannot be
+    written is passed by (it only makes the next build slower)."""
+    try:
+        Cache.write_bytes(path, hashlib.sha256(data).digest(), data)
+    except OSError:
+        pass
+
+
 class FileDigests(dict):
     """Path -> (stat key, sha256 of the content); `changed` once an entry was added this run."""
     changed = False

@@ -29,22 +29,9 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
-from ..common.cache import Cache, key
+from ..common.cache import Cache, keep_checked, key, read_checked
 from ..common.digests import arrow_digest, file_digest
 from ..registry.model import Registry
-
-
-class Verified(bytes):
-    """Bytes read back from the cache, with the sha256 they were checked against: the release
-    records it without hashing them a second time (write.Written)."""
-
-    def __new__(cls, data, sha256: str):
-        made = super().__new__(cls, data)
-        made.sha256 = sha256
-        return made
-
-    def __reduce__(self):
-        return Verified, (bytes(self), self.sha256)
 
 
 @dataclass(frozen=True)
@@ -106,22 +93,12 @@ class Reuse:
         """The bytes kept for a part of `kind` made from `inputs`, or None (never kept, or damaged)."""
         if self.folder is None or inputs is None:
             return None
-        try:
-            kept = self._path(kind, inputs, group).read_bytes()
-        except OSError:
-            return None
-        data = memoryview(kept)[32:]
-        digest = hashlib.sha256(data)
-        return Verified(data, digest.hexdigest()) if digest.digest() == kept[:32] else None
+        return read_checked(self._path(kind, inputs, group))
 
     def keep(self, kind: str, inputs: str | None, data: bytes, group: str = "") -> None:
         """Keep the bytes of a part for the next build; a cache that cannot be written is passed by."""
-        if self.folder is None or inputs is None:
-            return
-        try:
-            Cache.write_bytes(self._path(kind, inputs, group), hashlib.sha256(data).digest(), data)
-        except OSError:
-            pass
+        if self.folder is not None and inputs is not None:
+            keep_checked(self._path(kind, inputs, group), data)
 
     def _path(self, kind: str, inputs: str, group: str) -> Path:
         name = key(self.shared, kind, inputs)

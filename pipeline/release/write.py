@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..common.cache import Verified
 from ..common.digests import file_digest
 from ..common.timings import stage
 from ..common.workers import Workers, give_back_memory
@@ -41,7 +42,7 @@ from .datasette import METADATA
 from .datasette import files as datasette_files
 from .dcat import NAME as DCAT_RECORD
 from .dcat import dcat_record
-from .reuse import Reuse, Verified
+from .reuse import Reuse
 from .site import render_site
 from .skos import columns_read as skos_columns
 from .skos import jsonld as skos_jsonld

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..common.cache import keep_checked, key, read_checked
 from ..common.faults import machine_fault
 from ..common.problems import Problems, StageFailed
 from ..common.workers import Workers
 from ..transform.frames import ParquetTables
-from .batches import batch_names, tables_of
+from .batches import FACT_BATCH, batch_names, tables_of
 
 
 @dataclass
@@ -59,28 +61,69 @@ def _kwargs(config) -> dict:
     return out
 
 
-def _validate(batches) -> dict[str, list[Outcome]]:
+def _validate(batches, kept: Path | None = None) -> dict[str, list[Outcome]]:
     """Each batch judged in a data source of its own, removed once the batch is judged: GX keeps
     its context as the project's, and with it every data source and every data frame it was given
     (hundreds of MiB in each worker at 2,000 sources), so a worker holds one batch's frame at a
-    time and none after the verdict."""
+    time and none after the verdict. A part of the fact batch whose rows were judged before, and
+    passed, is taken back from `kept` instead (suites.py); the verdicts of a batch's parts are
+    put together into the batch's."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    results = {}
+    results: dict[str, list[Outcome]] = {}
+    judged = 0
     # Not enumerate(): it keeps its last (index, batch) for reuse, and with it the last frame
     # while the next one is made.
-    for name, frame, expectations in batches:
-        source = ctx.data_sources.add_pandas(f"batch_{len(results)}")
-        try:
-            results[name] = _judged(source, name, frame, expectations)
-        finally:
-            ctx.data_sources.delete(source.name)
-        del frame, source
+    for batch in batches:
+        outcomes = _kept_part(kept, batch.part)
+        if outcomes is None:
+            source = ctx.data_sources.add_pandas(f"batch_{judged}")
+            judged += 1
+            try:
+                frame = batch.frame()
+                outcomes = _judged(source, batch.name, frame, batch.expectations)
+            finally:
+                ctx.data_sources.delete(source.name)
+            del frame, source
+            _keep_part(kept, batch.part, outcomes)
+        results[batch.name] = _together(results.get(batch.name), outcomes)
+        del batch
     return results
+
+
+def _part_path(kept: Path, part: str) -> Path:
+    name = key("gate part", part)
+    return kept / name[:2] / name
+
+
+def _kept_part(kept: Path | None, part: str | None) -> list[Outcome] | None:
+    """The passing verdict on a part with these very rows, judged before; None if there is none."""
+    data = read_checked(_part_path(kept, part)) if kept is not None and part is not None else None
+    try:
+        outcomes = pickle.loads(data) if data is not None else None
+    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None
+    if isinstance(outcomes, list) and outcomes and all(isinstance(o, Outcome) and o.success for o in outcomes):
+        return outcomes
+    return None
+
+
+def _keep_part(kept: Path | None, part: str | None, outcomes: list[Outcome]) -> None:
+    """Keep a part's verdict if it passed (a failing one stops the build, and is judged again)."""
+    if kept is not None and part is not None and all(o.success for o in outcomes):
+        keep_checked(_part_path(kept, part), pickle.dumps(outcomes, protocol=5))
+
+
+def _together(before: list[Outcome] | None, outcomes: list[Outcome]) -> list[Outcome]:
+    """The verdict of a batch judged in parts: each expectation holds where it held in every part."""
+    if before is None:
+        return outcomes
+    return [Outcome(a.expectation, a.kwargs, a.success and b.success, "; ".join(d for d in (a.details, b.details) if d),
+                    a.description) for a, b in zip(before, outcomes, strict=True)]
 
 
 def _judged(source, name: str, frame, expectations: list) -> list[Outcome]:
@@ -125,20 +168,22 @@ def prepare(workers: Workers) -> None:
             workers.submit(_import)
 
 
-def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] | None = None) -> dict[str, list[Outcome]]:
-    """The outcomes of the batches `names` (every batch when None) of the final tables (Arrow)."""
+def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] | None = None,
+               kept: Path | None = None) -> dict[str, list[Outcome]]:
+    """The outcomes of the batches `names` (every batch when None) of the final tables (Arrow); the
+    verdicts on parts of the fact batch are kept in the folder `kept` (None: nowhere)."""
     from .suites import suites
 
-    return _validate(suites(reg, tables, row_counts, names))
+    return _validate(suites(reg, tables, row_counts, names), kept)
 
 
-def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
+def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int], kept: Path | None):
     """A worker's task: validate its batches, reading the staged Parquet files each needs."""
     failure = _import()
     if failure:
         return failure
     try:
-        return run_suites(reg, ParquetTables(folder, tables_of(reg, names)), row_counts, names)
+        return run_suites(reg, ParquetTables(folder, tables_of(reg, names)), row_counts, names, kept)
     except Exception as err:  # a fault of the machine is raised as one; anything GX raises is a gate failure
         fault = machine_fault(err)
         if fault:
@@ -147,16 +192,17 @@ def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int]):
 
 
 def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int],
-           names: list[str] | None = None) -> list[Future]:
+           names: list[str] | None = None, kept: Path | None = None) -> list[Future]:
     """Start the gate on the Parquet files in `folder`: the batches (`names`, or every batch) shared
-    among the workers by rows."""
+    among the workers by rows; the verdicts on parts of the fact batch kept in the folder `kept`."""
+    sizes = {FACT_BATCH: sum(sizes.get(t.name, 0) for t in reg.fact_tables()), **sizes}
     groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
     load = [0] * len(groups)
     for name in sorted(batch_names(reg) if names is None else names, key=lambda n: (-sizes.get(n, 0), n)):
         k = load.index(min(load))
         groups[k].append(name)
         load[k] += sizes.get(name, 0) + 1
-    return [workers.submit(_judge, reg, folder, group, row_counts) for group in groups if group]
+    return [workers.submit(_judge, reg, folder, group, row_counts, kept) for group in groups if group]
 
 
 def verdict(workers: Workers, jobs: list[Future], reg, known: dict[str, list[Outcome]] | None = None) -> GateResult:

@@ -1,24 +1,47 @@
 """The Great Expectations batches of a release: the registry's expectations (registry/expectations.py)
 paired with the frames they judge. Kept here, beside the gate that runs them, because building a
-frame is the transform layer's job and the registry renders expectations without any data."""
+frame is the transform layer's job and the registry renders expectations without any data.
+
+The fact batch (the fact fields of every fact table, stacked) is judged in parts, each the rows of
+a run of sources, so that after one mapping is edited only the part holding its source is judged
+again (gate.py keeps each part's passing verdict under the digest of its rows). Its expectations
+are row by row but one, the uniqueness of (table, row id); within the whole batch that follows
+from each fact table's own primary key being unique, which every table's batch judges. So the parts
+together say what the whole batch says. Where a part ends depends only on the source ids (a run
+ends after a source whose id hashes to a multiple of PART_SOURCES): an edited, added or removed
+source changes its own part and no other."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..common.digests import arrow_digest
 from ..registry.expectations import fact_expectations, table_expectations
 from ..registry.model import Registry
 from ..transform.frames import arrow_to_frame, to_frame
 from .batches import FACT_BATCH, batch_names
 
+PART_SOURCES = 64  # sources in a part of the fact batch, on average
 
-def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
-    """The fact fields of every fact table stacked into one frame, with the table and row id of
+
+@dataclass
+class Batch:
+    """A batch to judge: its name in the report, its frame (made when its turn comes, so that one
+    is held at a time), its expectations, and for a part of the fact batch the digest of its rows."""
+    name: str
+    frame: Callable
+    expectations: list
+    part: str | None = None
+
+
+def fact_rows(reg: Registry, tables: dict) -> pa.Table:
+    """The fact fields of every fact table stacked into one table, with the table and row id of
     each row: the provenance columns are validated once across all fact tables. Stacked in Arrow
-    (no copy of the text), then handed to pandas once."""
-    import pyarrow as pa
-
+    (no copy of the text)."""
     parts = []
     for t in reg.fact_tables():
         whole = tables[t.name]
@@ -26,19 +49,41 @@ def fact_batch(reg: Registry, tables: dict) -> pd.DataFrame:
         data = data.add_column(0, "row_id", whole.column(t.primary_key[0]))
         data = data.add_column(0, "table", pa.chunked_array([pa.array([t.name] * len(data), pa.string())]))
         parts.append(data.cast(pa.schema([f.remove_metadata().with_nullable(True) for f in data.schema])))
-    return arrow_to_frame(pa.concat_tables(parts))
+    return pa.concat_tables(parts)
 
 
-def suites(reg: Registry, tables, row_counts: dict[str, int],
-           names: list[str] | None = None) -> Iterator[tuple[str, pd.DataFrame, list]]:
-    """(batch name, frame, expectations) for the fact batch and every table (given as Arrow, in a
-    mapping that may read each when asked), or for the batches `names`: one at a time, each frame
-    made when its batch's turn comes, so that only one is held."""
+def _ends_a_part(source_id: str) -> bool:
+    return int.from_bytes(hashlib.sha256(source_id.encode("utf-8")).digest()[:4], "big") % PART_SOURCES == 0
+
+
+def fact_parts(rows: pa.Table) -> Iterator[pa.Table]:
+    """The stacked fact rows in parts, each the rows (in stacked order) of a run of sources in id
+    order; rows without a source id go with the first part, to be judged like any other."""
+    runs: list[list[str]] = [[]]
+    for source_id in sorted(pc.unique(rows.column("source_id")).drop_null().to_pylist()):
+        runs[-1].append(source_id)
+        if _ends_a_part(source_id):
+            runs.append([])
+    runs = [run for run in runs if run] or [[]]
+    ids = rows.column("source_id")
+    for i, run in enumerate(runs):  # one at a time: a part's rows are a copy
+        mask = pc.is_in(ids, value_set=pa.array(run, pa.string()))
+        if i == 0:
+            mask = pc.or_(mask, pc.is_null(ids))
+        yield rows.filter(mask).combine_chunks()
+
+
+def suites(reg: Registry, tables, row_counts: dict[str, int], names: list[str] | None = None) -> Iterator[Batch]:
+    """The batches of the fact batch's parts and every table (given as Arrow, in a mapping that may
+    read each when asked), or of the batches `names`."""
     wanted = set(batch_names(reg) if names is None else names)
     shared = frozenset(reg.fact_fields)
     if FACT_BATCH in wanted and reg.fact_tables():
-        yield FACT_BATCH, fact_batch(reg, tables), fact_expectations(reg)
+        expectations = fact_expectations(reg)
+        for part in fact_parts(fact_rows(reg, tables)):
+            yield Batch(FACT_BATCH, lambda part=part: arrow_to_frame(part), expectations,
+                        f"{reg.digest}:{arrow_digest(part)}")
     for name, table in reg.tables.items():
         if name in wanted:
-            yield (name, to_frame(table, tables[name]),
-                   table_expectations(table, row_counts.get(name), shared if table.fact else frozenset()))
+            yield Batch(name, lambda table=table: to_frame(table, tables[table.name]),
+                        table_expectations(table, row_counts.get(name), shared if table.fact else frozenset()))
