@@ -10,12 +10,16 @@ Parquet file, which is a function of its rows) and its own sha256: the next buil
 again only the tables whose digest changed, rebuilds only their search indexes, and writes the
 release from it. A working copy that does not match its record (damaged, or interrupted while it
 was being changed) is not trusted: the database is loaded whole, as a forced build does.
+
+The record holds the copy's stat stamp (device, inode, size, modification and change times to the
+nanosecond), not a sha256 of its bytes: only this module writes the copy, under a lock, and any
+other write to it (a damaged byte, a truncation, a copy put in its place) changes its change time,
+which no program can set back. Hashing its 600 MB twice in every build cost more than a second.
 """
 from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import sqlite3
@@ -82,7 +86,7 @@ def _write(path: Path, reg: Registry, tables, digests: dict[str, str], keep: Pat
     folder = keep if keep is not None else path.parent
     working = folder / (WORKING if keep is not None else path.name + ".working")
     record = folder / RECORD
-    held = None
+    held, changed = None, set(reg.tables)
     if keep is not None:
         held = _held(working, record, reg)
         record.unlink(missing_ok=True)  # from here until it is written again, the copy is not trusted
@@ -93,12 +97,13 @@ def _write(path: Path, reg: Registry, tables, digests: dict[str, str], keep: Pat
                 working.unlink(missing_ok=True)
                 _load_whole(working, reg, tables)
             else:
-                _load_changed(working, reg, tables,
-                              {n for n in reg.tables if n not in digests or held.get(n) != digests[n]})
+                changed = {n for n in reg.tables if n not in digests or held.get(n) != digests[n]}
+                _load_changed(working, reg, tables, changed)
         con = sqlite3.connect(working)
         try:
             con.execute("PRAGMA foreign_keys = ON")
-            dangling = con.execute("PRAGMA foreign_key_check").fetchall()
+            dangling = [row for table in _may_dangle(reg, changed)
+                        for row in con.execute(f"PRAGMA foreign_key_check({quoted(table)})").fetchall()]
             if dangling:
                 raise RuntimeError(f"SQLite foreign key check failed: {dangling[:5]}")
             path.unlink(missing_ok=True)
@@ -107,14 +112,19 @@ def _write(path: Path, reg: Registry, tables, digests: dict[str, str], keep: Pat
         finally:
             con.close()
         if keep is not None:
-            with open(working, "rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            Cache.write_bytes(record, json.dumps({"registry": reg.digest, "sha256": digest,
+            Cache.write_bytes(record, json.dumps({"registry": reg.digest, "stamp": _stamp(working),
                                                   "tables": {n: digests[n] for n in reg.tables if n in digests}},
                                                  sort_keys=True).encode("utf-8"))
     finally:
         if keep is None:
             working.unlink(missing_ok=True)
+
+
+def _may_dangle(reg: Registry, changed: set[str]) -> list[str]:
+    """The tables whose references a change of `changed` could break: those tables themselves, and
+    every table that refers to one of them (the rest were checked when they last changed)."""
+    return [name for name, table in reg.tables.items()
+            if name in changed or any(fk.table in changed for fk in table.foreign_keys)]
 
 
 @contextmanager
@@ -134,14 +144,16 @@ def _held(working: Path, record: Path, reg: Registry) -> dict[str, str] | None:
     """The digests of the tables the kept working copy holds, or None when it cannot be trusted."""
     try:
         kept = json.loads(record.read_bytes())
-        if kept.get("registry") != reg.digest:
+        if kept.get("registry") != reg.digest or kept.get("stamp") != _stamp(working):
             return None
-        with open(working, "rb") as fh:
-            if hashlib.file_digest(fh, "sha256").hexdigest() != kept.get("sha256"):
-                return None
         return dict(kept["tables"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _stamp(path: Path) -> list[int]:
+    info = os.stat(path)
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
 
 def _connect(working: Path, kept: bool = False) -> sqlite3.Connection:
