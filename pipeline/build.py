@@ -13,6 +13,7 @@ once. Nothing is written before every check has passed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .common.cache import Cache, key
 from .common.files import decode_utf8, list_inputs, read_input
@@ -283,7 +284,8 @@ def build(layout: Layout, target) -> Checked:
                 with stage("write parquet"):
                     written = write_parquet_files(staging, reg, tables, checked.meta)
                 reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
-                              shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables})
+                              shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables},
+                              previous=Path(target).resolve())
                 row_counts = totals(checked.expected_counts)
                 known, judged = kept_verdicts(reuse, reg, row_counts)
                 judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},

@@ -99,27 +99,70 @@ def test_a_file_made_from_tables_is_copied_back_and_a_damaged_copy_is_made_again
         made.append(path)
         path.write_bytes(b"id,text\n1,x\n")
 
-    first = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "one.csv", make)
-    second = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "two.csv", make)
+    first = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "one.csv", "one.csv", make)
+    second = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "two.csv", "two.csv", make)
     assert len(made) == 1 and first == second == (hashlib.sha256(b"id,text\n1,x\n").hexdigest(), 12)
     assert (tmp_path / "two.csv").read_bytes() == b"id,text\n1,x\n"
 
     kept = [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and not p.name.endswith(".sha256")]
     kept[0].write_bytes(b"id,text\n1,y\n")  # same size, other bytes
-    third = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "three.csv", make)
+    third = reuse.file("csv", reuse.of_tables("titles"), tmp_path / "three.csv", "three.csv", make)
     assert len(made) == 2 and third == first and (tmp_path / "three.csv").read_bytes() == b"id,text\n1,x\n"
 
     other = Reuse(tmp_path / "cache", tables={"titles": "b" * 64})  # other rows: made, not copied
-    other.file("csv", other.of_tables("titles"), tmp_path / "four.csv", make)
+    other.file("csv", other.of_tables("titles"), tmp_path / "four.csv", "four.csv", make)
     assert len(made) == 3
     assert Reuse(tmp_path / "cache").of_tables("titles") is None  # rows unknown: never copied back
+
+
+def test_an_unchanged_file_is_linked_from_the_release_it_replaces_only_when_its_bytes_are_the_kept_ones(tmp_path):
+    """A file of the previous release with the bytes recorded for the same inputs becomes a link
+    (nothing written); one that differs there (edited in the release) is copied from the cache; a
+    kept page is never itself linked into a release."""
+    before, staging = tmp_path / "output", tmp_path / "staging"
+    (before / "csv").mkdir(parents=True)
+    (staging / "csv").mkdir(parents=True)
+    made = []
+
+    def make(path):
+        made.append(path)
+        path.write_bytes(b"id,text\n1,x\n")
+
+    first = Reuse(tmp_path / "cache", tables={"titles": "a" * 64})
+    first.file("csv", first.of_tables("titles"), before / "csv" / "titles.csv", "csv/titles.csv", make)
+    reuse = Reuse(tmp_path / "cache", tables={"titles": "a" * 64}, previous=before)
+    again = reuse.file("csv", reuse.of_tables("titles"), staging / "csv" / "titles.csv", "csv/titles.csv", make)
+    assert len(made) == 1 and again == (hashlib.sha256(b"id,text\n1,x\n").hexdigest(), 12)
+    assert (staging / "csv" / "titles.csv").stat().st_ino == (before / "csv" / "titles.csv").stat().st_ino
+
+    (staging / "csv" / "titles.csv").unlink()
+    (before / "csv" / "titles.csv").write_bytes(b"id,text\n1,y\n")  # edited in the release, same size
+    assert reuse.file("csv", reuse.of_tables("titles"), staging / "csv" / "titles.csv", "csv/titles.csv", make) == again
+    assert len(made) == 1 and (staging / "csv" / "titles.csv").read_bytes() == b"id,text\n1,x\n"
+    assert (staging / "csv" / "titles.csv").stat().st_ino != (before / "csv" / "titles.csv").stat().st_ino
+
+    from pipeline.release.write import Written
+    pages = Reuse(tmp_path / "cache", previous=before)
+    page = pages.placed("site-role", "inputs", lambda: b"<p>page</p>")  # made: bytes, and kept
+    Written(before).bytes("site/page.html", page)
+    kept = pages.placed("site-role", "inputs", lambda: b"<p>made again</p>")
+    written = Written(staging)
+    written.bytes("site/page.html", kept)
+    assert (staging / "site" / "page.html").stat().st_ino == (before / "site" / "page.html").stat().st_ino
+    (staging / "site" / "page.html").unlink()
+    (before / "site" / "page.html").unlink()
+    written.bytes("site/page.html", pages.placed("site-role", "inputs", lambda: b"<p>made again</p>"))
+    cache_files = {p.stat().st_ino for p in (tmp_path / "cache").rglob("*") if p.is_file()}
+    assert (staging / "site" / "page.html").read_bytes() == b"<p>page</p>"  # copied back from the cache
+    assert (staging / "site" / "page.html").stat().st_ino not in cache_files
+    assert written.sums["site/page.html"] == hashlib.sha256(b"<p>page</p>").hexdigest()
 
 
 def test_the_csv_of_an_unknown_table_is_made_not_copied(tmp_path):
     made = []
     reuse = Reuse(None, tables={"titles": "a" * 64})
     for _ in range(2):
-        reuse.file("csv", reuse.of_tables("titles"), tmp_path / "x.csv", lambda p: (made.append(p), p.write_bytes(b"x")))
+        reuse.file("csv", reuse.of_tables("titles"), tmp_path / "x.csv", "x.csv", lambda p: (made.append(p), p.write_bytes(b"x")))
     assert len(made) == 2
 
 

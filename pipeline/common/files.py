@@ -12,6 +12,7 @@ import errno
 import fnmatch
 import hashlib
 import os
+import shutil
 import stat
 from functools import lru_cache
 from pathlib import Path
@@ -206,3 +207,13 @@ def survey(paths: list[Path], kind: str, layout: Layout, problems: Problems, kno
             known.changed = True
             out[index] = (path, digest)
     return out
+
+
+def link_or_copy(src: Path, dest: Path) -> None:
+    """Give `dest` the bytes of `src`, a file that is never changed in place (a frozen release, a
+    kept file of the cache): a hard link shares them at no cost; where one cannot be made (another
+    file system, one without links, too many links) they are copied."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)

@@ -23,6 +23,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..common.files import link_or_copy
 from ..common.paths import Layout
 
 STAGING_PREFIX = ".build-tmp-"
@@ -137,12 +138,7 @@ def remove_tree(path: Path) -> str | None:
 
 def _link_tree(src: Path, dest: Path) -> None:
     """Frozen releases are immutable: share their bytes instead of copying them."""
-    def link(a, b):
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-    shutil.copytree(src, dest, copy_function=link)
+    shutil.copytree(src, dest, copy_function=link_or_copy)
 
 
 def swap_in(staging: Path, target: Path) -> None:

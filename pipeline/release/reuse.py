@@ -12,8 +12,15 @@ them). A cache that cannot be written only makes the next build slower.
 
 A file made from whole tables alone (a table's CSV file, a sheet of the workbook, the taxonomy) is
 kept under the digest of those tables' rows: the sha256 of their staged Parquet files, which the
-build has just written. It is copied back and its sha256 checked on the way: a damaged copy is made
-again.
+build has just written.
+
+A part that is a whole file of the release (a page, a CSV file, the taxonomy) is kept with its
+sha256 recorded beside it. When the release this build replaces holds that file at the same place
+with the same sha256 (read and hashed to find out), the new release takes it as a hard link, not a
+copy: nothing is written, and removing the previous release frees nothing but names. The kept
+file itself is never linked into a release (a cache file damaged in place would damage the
+release with it); it is read, checked and written when the previous release does not have the
+file, and made again when it is damaged.
 """
 from __future__ import annotations
 
@@ -29,7 +36,7 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
-from ..common.cache import Cache, keep_checked, key, read_checked
+from ..common.cache import Cache, Verified, keep_checked, key, read_checked
 from ..common.digests import arrow_digest, file_digest
 from ..registry.model import Registry
 
@@ -40,6 +47,7 @@ class Reuse:
     entries: dict[str, str] = field(default_factory=dict)  # source_id -> the key of its partition
     shared: str = ""                    # digest of what every part shares
     tables: dict[str, str] = field(default_factory=dict)  # table -> sha256 of its staged Parquet file
+    previous: Path | None = None        # the release this build replaces: its unchanged files are linked
 
     def kept(self, kind: str) -> Path | None:
         """The cache's folder for a whole file of `kind` kept from one build to the next (the SQLite
@@ -71,13 +79,54 @@ class Reuse:
         """The same, with more that every part depends on."""
         return replace(self, shared=key(self.shared, *parts))
 
-    def bytes(self, kind: str, source_id: str, detail: str, make: Callable[[], bytes]) -> bytes:
-        """The part `kind` of a source (and `detail`, e.g. its sidecar row or the table of a chunk):
-        read back when made before from the same inputs, else made now and kept."""
+    def of_source(self, source_id: str, detail: str) -> tuple[str | None, str]:
+        """(the inputs, the folder) of a part made from one source's own inputs and `detail` (its
+        sidecar row, the table of a chunk): kept with the source's other parts, under the key of its
+        partition; None when the source has no partition."""
         entry = self.entries.get(source_id)
-        if entry is None:
+        return (None, "") if entry is None else (key(entry, source_id, detail), entry[:2])
+
+    def bytes(self, kind: str, source_id: str, detail: str, make: Callable[[], bytes]) -> bytes:
+        """The part `kind` of a source (and `detail`): read back when made before from the same
+        inputs, else made now and kept."""
+        inputs, group = self.of_source(source_id, detail)
+        return self.keyed(kind, inputs, make, group)
+
+    def placed(self, kind: str, inputs: str | None, make: Callable[[], bytes], group: str = "") -> bytes | Kept:
+        """A whole file of the release of `kind` whose inputs are all in `inputs`: a `Kept` (Written
+        puts it in place) when made before from the same inputs, else the bytes made now, kept."""
+        if self.folder is None or inputs is None:
             return make()
-        return self.keyed(kind, key(entry, source_id, detail), make, entry[:2])
+        path = self._path(kind, inputs, group)
+        return Kept(self, path, make) if _recorded(path) is not None else self._made(path, make)
+
+    def _made(self, path: Path, make: Callable[[], bytes]) -> Verified:
+        data = make()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            Cache.write_bytes(path, data)
+            _record(path, digest)
+        except OSError:  # a cache that cannot be written only makes the next build slower
+            pass
+        return Verified(data, digest)
+
+    def linked(self, rel: str, dest: Path, recorded: tuple[str, int] | None) -> bool:
+        """Whether `dest` was made a link to the file `rel` of the previous release, which it is
+        when that file has the sha256 and size `recorded` (hashed through the new link, so that the
+        bytes checked are the bytes published)."""
+        if self.previous is None or recorded is None:
+            return False
+        before = self.previous / rel
+        try:
+            if before.is_symlink() or before.stat().st_size != recorded[1]:
+                return False
+            os.link(before, dest)
+        except OSError:  # none there, another file system, no links: the file is copied or made
+            return False
+        if file_digest(dest) == recorded:
+            return True
+        dest.unlink()
+        return False
 
     def keyed(self, kind: str, inputs: str | None, make: Callable[[], bytes], group: str = "") -> bytes:
         """A part of `kind` whose inputs, besides what every part shares, are all in `inputs`; kept
@@ -104,25 +153,26 @@ class Reuse:
         name = key(self.shared, kind, inputs)
         return self.folder / kind / (group or name[:2]) / name
 
-    def file(self, kind: str, inputs: str | None, dest: Path, make: Callable[[Path], None]) -> tuple[str, int]:
-        """The file `dest`, of `kind`, whose inputs (besides what every part shares) are all in
-        `inputs` (None: unknown, so made): copied back when made before from the same inputs, else
-        made by `make(dest)` and kept. Returns its sha256 and size, of the bytes at `dest`."""
+    def file(self, kind: str, inputs: str | None, dest: Path, rel: str, make: Callable[[Path], None]) -> tuple[str, int]:
+        """The file `dest` (`rel` in the release), of `kind`, whose inputs (besides what every part
+        shares) are all in `inputs` (None: unknown, so made): when made before from the same inputs,
+        linked from the previous release or copied back from the cache, else made by `make(dest)`
+        and kept. Returns its sha256 and size, of the bytes at `dest`."""
         if self.folder is None or inputs is None:
             make(dest)
             return file_digest(dest)
-        kept = self._path(kind, inputs, "")
-        name = kept.name
+        path = self._path(kind, inputs, "")
+        recorded = _recorded(path)
+        if self.linked(rel, dest, recorded):
+            return recorded
         try:
-            recorded = kept.with_name(name + ".sha256").read_bytes()  # damaged, it matches no digest
-            digest, size = _copied(kept, dest)
-            if digest.encode("ascii") == recorded:
-                return digest, size
+            if recorded is not None and _copied(path, dest) == recorded:
+                return recorded
         except OSError:
             pass
         dest.unlink(missing_ok=True)
         make(dest)
-        keeping = _Keeping(kept)
+        keeping = _Keeping(path)
         try:
             with open(dest, "rb") as fh:
                 while chunk := fh.read(1 << 20):
@@ -198,7 +248,7 @@ class _Keeping(Hashing):
             self.fh = None
             os.replace(self.tmp, self.path)
             self.tmp = None
-            Cache.write_bytes(self.path.with_name(self.path.name + ".sha256"), self.hash.hexdigest().encode("ascii"))
+            _record(self.path, self.hash.hexdigest())
         except OSError:
             self.drop()
 
@@ -216,7 +266,7 @@ def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
     """Append the kept file to `out` and to `whole`, if its sha256 is the one recorded beside it
     (read once to check it, then copied by the kernel); False, with nothing written, if not."""
     try:
-        recorded = kept.with_name(kept.name + ".sha256").read_bytes()  # damaged, it matches no digest
+        recorded = _sidecar(kept).read_bytes().split(b" ")[0]  # damaged, it matches no digest
         fh = open(kept, "rb")
     except FileNotFoundError:
         return False
@@ -237,6 +287,58 @@ def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
         out.seek(0, os.SEEK_END)  # the kernel moved the file's offset; the buffered writer learns it here
     whole.hash, whole.size = after, whole.size + size
     return True
+
+
+class Kept:
+    """A whole file of the release made before from the same inputs, put in place by Written: linked
+    from the previous release when it holds the same bytes, else copied back from the cache after
+    its sha256 was checked, else (damaged) made again and kept."""
+
+    def __init__(self, reuse: Reuse, path: Path, make: Callable[[], bytes]):
+        self.reuse, self.path, self.make = reuse, path, make
+
+    def put(self, dest: Path, rel: str) -> tuple[str, int]:
+        recorded = _recorded(self.path)
+        if self.reuse.linked(rel, dest, recorded):
+            return recorded
+        data = read_checked_file(self.path, recorded)
+        if data is None:
+            data = self.reuse._made(self.path, self.make)
+        dest.write_bytes(data)
+        return data.sha256, len(data)
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _recorded(path: Path) -> tuple[str, int] | None:
+    """The sha256 and size recorded for the kept file at `path` when it was made, or None."""
+    try:
+        digest, size = _sidecar(path).read_text("ascii").split(" ")
+        if len(digest) == 64:
+            return digest, int(size)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _record(path: Path, digest: str) -> None:
+    """Record the kept file's sha256 and size beside it (written last: a file without its record is
+    not taken back)."""
+    Cache.write_bytes(_sidecar(path), f"{digest} {path.stat().st_size}".encode("ascii"))
+
+
+def read_checked_file(path: Path, recorded: tuple[str, int] | None) -> Verified | None:
+    """The kept file's bytes, if they are those `recorded`; else None."""
+    if recorded is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    return Verified(data, digest) if (digest, len(data)) == recorded else None
 
 
 def _copied(src: Path, dest: Path) -> tuple[str, int]:

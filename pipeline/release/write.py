@@ -42,7 +42,7 @@ from .datasette import METADATA
 from .datasette import files as datasette_files
 from .dcat import NAME as DCAT_RECORD
 from .dcat import dcat_record
-from .reuse import Reuse
+from .reuse import Kept, Reuse
 from .site import render_site
 from .skos import columns_read as skos_columns
 from .skos import jsonld as skos_jsonld
@@ -66,9 +66,13 @@ class Written:
     def __init__(self, folder: Path):
         self.folder, self.sums, self.sizes = folder, {}, {}
 
-    def bytes(self, rel: str, data: bytes) -> None:
+    def bytes(self, rel: str, data: bytes | Kept) -> None:
+        """The file `rel`, of these bytes, or of a part made before (reuse.Kept)."""
         path = self.folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, Kept):
+            self.sums[rel], self.sizes[rel] = data.put(path, rel)
+            return
         path.write_bytes(data)
         known = data.sha256 if isinstance(data, Verified) else None
         self.sums[rel], self.sizes[rel] = known or hashlib.sha256(data).hexdigest(), len(data)
@@ -159,7 +163,7 @@ def _csv(job: Job) -> None:
     for name, table in job.reg.tables.items():
         rel = f"csv/{name}.csv"
         rows = with_release_metadata(table, job.tables[name], job.meta["version"])
-        made = job.reuse.file("csv", job.reuse.of_tables(name), job.folder / rel, functools.partial(write_csv, table=rows))
+        made = job.reuse.file("csv", job.reuse.of_tables(name), job.folder / rel, rel, functools.partial(write_csv, table=rows))
         job.written.record(rel, *made)
 
 
@@ -187,8 +191,8 @@ def _skos(job: Job) -> None:
     those did not change (an edited English gloss of a fact row, for one, changes neither)."""
     inputs = job.reuse.of_columns(job.tables, skos_columns(job.reg)) if job.reuse.folder is not None else None
     graph = functools.cache(lambda: taxonomy_graph(job.reg, job.tables))
-    job.written.bytes("taxonomy.ttl", job.reuse.keyed("skos-turtle", inputs, lambda: skos_turtle(graph())))
-    job.written.bytes("taxonomy.jsonld", job.reuse.keyed("skos-jsonld", inputs, lambda: skos_jsonld(graph())))
+    job.written.bytes("taxonomy.ttl", job.reuse.placed("skos-turtle", inputs, lambda: skos_turtle(graph())))
+    job.written.bytes("taxonomy.jsonld", job.reuse.placed("skos-jsonld", inputs, lambda: skos_jsonld(graph())))
 
 
 def _datasette(job: Job) -> None:

@@ -40,7 +40,7 @@ from .source_page import render_source
 
 def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, Source], meta: dict,
                 copied: dict[str, bytes], reuse: Reuse | None = None) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site, as (path inside site/, bytes), one at a time; `copied` are the files the
+    """Every file of the site, as (path inside site/, bytes or a kept file), one at a time; `copied` are the files the
     build copies into the release as they are (CITATION.cff among them). A source's page is taken
     from `reuse` when its inputs are those of a page made before (release/reuse.py), and so is a
     concept's or a role's page when its evidence and its statements are."""
@@ -63,7 +63,8 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
         source = sources[row["source_id"]]
         page = functools.partial(render_source, site, source, row, sidecar.columns, reg.fields, fact_tables,
                                  reviews.rows(source.source_id))
-        yield f"sources/{source.source_id}.html", reuse.bytes("site-source", source.source_id, repr(sorted(row.items())), page)
+        inputs, group = reuse.of_source(source.source_id, repr(sorted(row.items())))
+        yield f"sources/{source.source_id}.html", reuse.placed("site-source", inputs, page, group)
     evidence = Evidence(reg, tables, catalogue)
     yield "concepts/index.html", render_concepts(site, catalogue, tables)
     for kind in catalogue.kinds:
@@ -71,7 +72,7 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
             continue
         for ident in catalogue.ids(kind):
             page = functools.partial(render_concept, site, catalogue, evidence, reg.fields, kind, ident)
-            yield catalogue.page(kind, ident), reuse.keyed("site-concept", evidence.inputs(kind, ident), page)
+            yield catalogue.page(kind, ident), reuse.placed("site-concept", evidence.inputs(kind, ident), page)
     yield "roles/index.html", render_roles(site, catalogue)
     # A role's page also shows the filters of every concept of its profile (evidence.stated) and the
     # role's salaries and requirements (its schema.org Occupation): kept under those too.
@@ -80,4 +81,4 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
     for role in catalogue.ids(ROLE_KIND):
         page = functools.partial(render_role, site, catalogue, evidence, reg.fields, role, tables)
         inputs = None if role_inputs is None else repr((evidence.inputs(ROLE_KIND, role), stated, role_inputs))
-        yield catalogue.page(ROLE_KIND, role), reuse.keyed("site-role", inputs, page)
+        yield catalogue.page(ROLE_KIND, role), reuse.placed("site-role", inputs, page)
