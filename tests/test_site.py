@@ -501,3 +501,16 @@ def test_filterable_rows_carry_the_language_source_and_setting_of_the_rows_behin
         k, _ = pages[rel][label["text"]]
         want = stated[(label["concept_type"], label["concept_id"], label["lang"], label["text"])]
         assert {tuple(t.split(" ")) for t in k.split(";")} == want, (rel, label["text"])
+
+
+def test_the_key_of_a_role_page_does_not_depend_on_the_order_rows_are_grouped_in(tables):
+    """A role page is kept under the digest of every (language, source, setting) its concepts are
+    stated in. Grouping those is multi-threaded, and gives its groups in any order: the digest must
+    be of the same rows in one order, or every build makes every role page again."""
+    from pipeline.release.site.concepts import Catalogue
+    from pipeline.release.site.evidence import Evidence
+
+    catalogue = Catalogue(REG, tables)
+    reversed_rows = {name: t.take(pa.array(range(t.num_rows - 1, -1, -1), pa.int64())) if REG.tables[name].fact else t
+                     for name, t in tables.items()}
+    assert Evidence(REG, reversed_rows, catalogue).stated_digest() == Evidence(REG, tables, catalogue).stated_digest()

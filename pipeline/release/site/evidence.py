@@ -33,7 +33,9 @@ class Evidence:
         self.summary, self.profiles, self.wordings = by_concept(SUMMARY), by_concept(PROFILES), by_concept(WORDINGS)
         self.profiles_by_role = Groups(tables[PROFILES], "role_id")
         self.statements = self._statements(reg, tables, catalogue)
-        distinct = self.statements.table.group_by(["key", "role_id", *STATED]).aggregate([])
+        # Sorted: a multi-threaded group_by gives its groups in any order, and stated_digest must not.
+        columns = ["key", "role_id", *STATED]
+        distinct = self.statements.table.group_by(columns).aggregate([]).sort_by([(c, "ascending") for c in columns])
         self.stated = Groups(distinct, joined_key(distinct, ["key", "role_id"], "|"))
 
     @staticmethod
