@@ -289,7 +289,7 @@ def build(layout: Layout, target) -> Checked:
                 row_counts = totals(checked.expected_counts)
                 known, judged = kept_verdicts(reuse, reg, row_counts)
                 judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},
-                                      row_counts, list(judged), reuse.kept("gate-parts"))
+                                      row_counts, list(judged), reuse.kept("gate-parts"), reuse.entries)
 
                 def report() -> bytes:
                     with stage("release gate"):

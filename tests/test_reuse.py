@@ -279,48 +279,55 @@ def _quote_of_source_changed(tables: dict[str, pa.Table], source_id: str, quote:
 
 def test_the_fact_batch_is_judged_in_parts_and_again_only_in_the_part_of_an_edited_source(tables, tmp_path, monkeypatch):
     """After one mapping is edited the fact batch (the fact fields of every fact table) changes, but
-    only the part holding its source is judged again; the parts together give the whole batch's
-    verdict, a failing part says so with its examples, and is never kept."""
-    from pipeline.common.digests import arrow_digest
+    only the part holding its source is judged again (the parts are kept under their sources'
+    partition keys); the parts together give the whole batch's verdict, a failing part says so with
+    its examples and is never kept, and rows of a source without a partition key are always judged."""
     from pipeline.validation import gate, suites
     from pipeline.validation.batches import FACT_BATCH
 
     monkeypatch.setattr(suites, "PART_SOURCES", 2)  # 5 sources: several parts
+    ids = sorted(set(tables["sources"].column("source_id").to_pylist()))
+    entries = {source_id: "v1" for source_id in ids}
     rows = suites.fact_rows(REG, tables)
-    parts = list(suites.fact_parts(rows))
-    assert len(parts) >= 2 and sum(p.num_rows for p in parts) == rows.num_rows
-    assert sorted(k for p in parts for k in zip(p.column("table").to_pylist(), p.column("row_id").to_pylist())) == \
+    parts = [(part, made()) for part, made in suites.fact_parts(REG, rows, entries)]
+    assert len(parts) >= 2 and all(part is not None for part, _ in parts)
+    assert sum(p.num_rows for _, p in parts) == rows.num_rows
+    assert sorted(k for _, p in parts for k in zip(p.column("table").to_pylist(), p.column("row_id").to_pylist())) == \
         sorted(zip(rows.column("table").to_pylist(), rows.column("row_id").to_pylist()))
-    runs = [set(p.column("source_id").to_pylist()) for p in parts]
+    runs = [set(p.column("source_id").to_pylist()) for _, p in parts]
     assert all(not (a & b) for i, a in enumerate(runs) for b in runs[i + 1:])  # a source is in one part
 
     source = tables["titles"].column("source_id")[0].as_py()
-    edited = _quote_of_source_changed(tables, source, "x")
-    changed = [arrow_digest(a) != arrow_digest(b) for a, b in zip(parts, suites.fact_parts(suites.fact_rows(REG, edited)))]
-    assert changed == [source in run for run in runs]
+    edited, edited_entries = _quote_of_source_changed(tables, source, "x"), {**entries, source: "v2"}
+    again = [part for part, _ in suites.fact_parts(REG, suites.fact_rows(REG, edited), edited_entries)]
+    assert [a != b for (a, _), b in zip(parts, again)] == [source in run for run in runs]
 
     judged = []
     real = gate._judged
     monkeypatch.setattr(gate, "_judged", lambda *args: judged.append(set(args[2]["source_id"])) or real(*args))
     counts = {name: t.num_rows for name, t in tables.items()}
     kept = tmp_path / "gate-parts"
-    first = gate.run_suites(REG, tables, counts, [FACT_BATCH], kept)
+    first = gate.run_suites(REG, tables, counts, [FACT_BATCH], kept, entries)
     assert len(judged) == len(parts) and all(o.success for o in first[FACT_BATCH])
     monkeypatch.setattr(suites, "PART_SOURCES", 10 ** 9)  # one part: the whole batch
     assert gate.run_suites(REG, tables, counts, [FACT_BATCH]) == first
     monkeypatch.setattr(suites, "PART_SOURCES", 2)
 
     judged.clear()
-    again = gate.run_suites(REG, edited, counts, [FACT_BATCH], kept)
-    assert judged == [next(run for run in runs if source in run)] and again == first
+    assert gate.run_suites(REG, edited, counts, [FACT_BATCH], kept, edited_entries) == first
+    assert judged == [next(run for run in runs if source in run)]
+    judged.clear()
+    gate.run_suites(REG, tables, counts, [FACT_BATCH], kept, {s: e for s, e in entries.items() if s != source})
+    assert {source} in judged  # no partition key: judged, whatever was kept
 
     broken = _quote_of_source_changed(tables, source, "")  # an empty quote breaks the fact fields' rules
+    broken_entries = {**entries, source: "v3"}
     judged.clear()
-    failed = gate.run_suites(REG, broken, counts, [FACT_BATCH], kept)
+    failed = gate.run_suites(REG, broken, counts, [FACT_BATCH], kept, broken_entries)
     assert len(judged) == 1 and not all(o.success for o in failed[FACT_BATCH])
     assert any(o.details for o in failed[FACT_BATCH] if not o.success)
     judged.clear()
-    gate.run_suites(REG, broken, counts, [FACT_BATCH], kept)
+    gate.run_suites(REG, broken, counts, [FACT_BATCH], kept, broken_entries)
     assert len(judged) == 1  # the failing verdict was not kept
 
 

@@ -169,21 +169,23 @@ def prepare(workers: Workers) -> None:
 
 
 def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] | None = None,
-               kept: Path | None = None) -> dict[str, list[Outcome]]:
+               kept: Path | None = None, entries: dict[str, str] | None = None) -> dict[str, list[Outcome]]:
     """The outcomes of the batches `names` (every batch when None) of the final tables (Arrow); the
-    verdicts on parts of the fact batch are kept in the folder `kept` (None: nowhere)."""
+    verdicts on parts of the fact batch are kept in the folder `kept` (None: nowhere), under the
+    keys of their sources' partitions (`entries`, source id -> key: suites.py)."""
     from .suites import suites
 
-    return _validate(suites(reg, tables, row_counts, names), kept)
+    return _validate(suites(reg, tables, row_counts, names, entries), kept)
 
 
-def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int], kept: Path | None):
+def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int], kept: Path | None,
+           entries: dict[str, str]):
     """A worker's task: validate its batches, reading the staged Parquet files each needs."""
     failure = _import()
     if failure:
         return failure
     try:
-        return run_suites(reg, ParquetTables(folder, tables_of(reg, names)), row_counts, names, kept)
+        return run_suites(reg, ParquetTables(folder, tables_of(reg, names)), row_counts, names, kept, entries)
     except Exception as err:  # a fault of the machine is raised as one; anything GX raises is a gate failure
         fault = machine_fault(err)
         if fault:
@@ -192,9 +194,10 @@ def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int], kept
 
 
 def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int],
-           names: list[str] | None = None, kept: Path | None = None) -> list[Future]:
+           names: list[str] | None = None, kept: Path | None = None, entries: dict[str, str] | None = None) -> list[Future]:
     """Start the gate on the Parquet files in `folder`: the batches (`names`, or every batch) shared
-    among the workers by rows; the verdicts on parts of the fact batch kept in the folder `kept`."""
+    among the workers by rows; the verdicts on parts of the fact batch kept in the folder `kept`
+    under the keys of their sources' partitions (`entries`)."""
     sizes = {FACT_BATCH: sum(sizes.get(t.name, 0) for t in reg.fact_tables()), **sizes}
     groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
     load = [0] * len(groups)
@@ -202,7 +205,7 @@ def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_count
         k = load.index(min(load))
         groups[k].append(name)
         load[k] += sizes.get(name, 0) + 1
-    return [workers.submit(_judge, reg, folder, group, row_counts, kept) for group in groups if group]
+    return [workers.submit(_judge, reg, folder, group, row_counts, kept, entries or {}) for group in groups if group]
 
 
 def verdict(workers: Workers, jobs: list[Future], reg, known: dict[str, list[Outcome]] | None = None) -> GateResult:

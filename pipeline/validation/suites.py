@@ -4,12 +4,15 @@ frame is the transform layer's job and the registry renders expectations without
 
 The fact batch (the fact fields of every fact table, stacked) is judged in parts, each the rows of
 a run of sources, so that after one mapping is edited only the part holding its source is judged
-again (gate.py keeps each part's passing verdict under the digest of its rows). Its expectations
-are row by row but one, the uniqueness of (table, row id); within the whole batch that follows
-from each fact table's own primary key being unique, which every table's batch judges. So the parts
-together say what the whole batch says. Where a part ends depends only on the source ids (a run
-ends after a source whose id hashes to a multiple of PART_SOURCES): an edited, added or removed
-source changes its own part and no other."""
+again. A fact table is the union of its partitions' rows (transform/assemble.py), so a source's
+fact rows are a function of its partition, whose key hashes its mapping, its text, the registry
+and the code: a part's passing verdict is kept under the keys of its sources' partitions (gate.py),
+and found again without reading its rows. Rows whose source has no partition key are judged every
+time. The expectations are row by row but one, the uniqueness of (table, row id); within the whole
+batch that follows from each fact table's own primary key being unique, which every table's batch
+judges. So the parts together say what the whole batch says. Where a part ends depends only on the
+source ids (a run ends after a source whose id hashes to a multiple of PART_SOURCES): an edited,
+added or removed source changes its own part and no other."""
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..common.digests import arrow_digest
+from ..common.cache import key
 from ..registry.expectations import fact_expectations, table_expectations
 from ..registry.model import Registry
 from ..transform.frames import arrow_to_frame, to_frame
@@ -56,33 +59,38 @@ def _ends_a_part(source_id: str) -> bool:
     return int.from_bytes(hashlib.sha256(source_id.encode("utf-8")).digest()[:4], "big") % PART_SOURCES == 0
 
 
-def fact_parts(rows: pa.Table) -> Iterator[pa.Table]:
-    """The stacked fact rows in parts, each the rows (in stacked order) of a run of sources in id
-    order; rows without a source id go with the first part, to be judged like any other."""
+def fact_parts(reg: Registry, rows: pa.Table, entries: dict[str, str]) -> Iterator[tuple[str | None, Callable]]:
+    """The stacked fact rows in parts: (the key of the part, or None when it has none; a function
+    giving its rows, in stacked order). A part is a run of sources in id order; its key is made of
+    their partitions' keys (`entries`). Rows without a source id, or of a source without a
+    partition key, make a part of their own, without a key."""
+    ids = rows.column("source_id")
+    present = pc.unique(ids).drop_null().to_pylist()
     runs: list[list[str]] = [[]]
-    for source_id in sorted(pc.unique(rows.column("source_id")).drop_null().to_pylist()):
+    for source_id in sorted(s for s in present if s in entries):
         runs[-1].append(source_id)
         if _ends_a_part(source_id):
             runs.append([])
-    runs = [run for run in runs if run] or [[]]
-    ids = rows.column("source_id")
-    for i, run in enumerate(runs):  # one at a time: a part's rows are a copy
-        mask = pc.is_in(ids, value_set=pa.array(run, pa.string()))
-        if i == 0:
-            mask = pc.or_(mask, pc.is_null(ids))
-        yield rows.filter(mask).combine_chunks()
+    for run in (run for run in runs if run):
+        yield (key("fact part", reg.digest, *(f"{s}={entries[s]}" for s in run)),
+               lambda run=run: rows.filter(pc.is_in(ids, value_set=pa.array(run, pa.string()))).combine_chunks())
+    unknown = [s for s in present if s not in entries]
+    if unknown or ids.null_count or not present:
+        yield None, lambda: rows.filter(pc.or_(pc.is_in(ids, value_set=pa.array(unknown, pa.string())),
+                                               pc.is_null(ids))).combine_chunks()
 
 
-def suites(reg: Registry, tables, row_counts: dict[str, int], names: list[str] | None = None) -> Iterator[Batch]:
+def suites(reg: Registry, tables, row_counts: dict[str, int], names: list[str] | None = None,
+           entries: dict[str, str] | None = None) -> Iterator[Batch]:
     """The batches of the fact batch's parts and every table (given as Arrow, in a mapping that may
-    read each when asked), or of the batches `names`."""
+    read each when asked), or of the batches `names`; `entries` are the keys of the sources'
+    partitions (none: no part has a key)."""
     wanted = set(batch_names(reg) if names is None else names)
     shared = frozenset(reg.fact_fields)
     if FACT_BATCH in wanted and reg.fact_tables():
         expectations = fact_expectations(reg)
-        for part in fact_parts(fact_rows(reg, tables)):
-            yield Batch(FACT_BATCH, lambda part=part: arrow_to_frame(part), expectations,
-                        f"{reg.digest}:{arrow_digest(part)}")
+        for part, rows in fact_parts(reg, fact_rows(reg, tables), entries or {}):
+            yield Batch(FACT_BATCH, lambda rows=rows: arrow_to_frame(rows()), expectations, part)
     for name, table in reg.tables.items():
         if name in wanted:
             yield Batch(name, lambda table=table: to_frame(table, tables[table.name]),
