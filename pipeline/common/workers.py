@@ -72,6 +72,7 @@ class Workers:
     def __init__(self, processes: int | None = None):
         self.processes = cores() if processes is None else processes
         self._pool: ProcessPoolExecutor | None = None
+        self._running: set[Future] = set()  # tasks handed to the pool and not yet done
 
     @property
     def parallel(self) -> bool:
@@ -97,7 +98,15 @@ class Workers:
             except BaseException as err:  # noqa: BLE001 - raised by result(), as a worker's would be
                 done.set_exception(err)
             return done
-        return self._executor().submit(_task, function, *args)
+        job = self._executor().submit(_task, function, *args)
+        self._running.add(job)
+        job.add_done_callback(self._running.discard)
+        return job
+
+    def running(self) -> list[Future]:
+        """The tasks handed to the pool and not yet done (a worker is idle when they are fewer than
+        the processes)."""
+        return list(self._running)
 
     def map(self, function: Callable, items: Iterable) -> list:
         """`function` over every item, results in the order of the items."""

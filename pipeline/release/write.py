@@ -254,9 +254,11 @@ WRITERS = (
 
 
 class _Handing:
-    """Hands the workers' writers to the pool one at a time, as a worker of ours falls idle, so that
-    this process can take the ones still waiting when it has written its own (a task handed to the
-    pool can no longer be taken back)."""
+    """Hands the workers' writers to the pool one at a time, so that this process can take the ones
+    still waiting when it has written its own (a task handed to the pool can no longer be taken
+    back). One writer runs in the pool per core but the one this process writes on; another is
+    handed only to a worker that would otherwise sit idle (the release gate's tasks done), since
+    the last writer to end ends the build."""
 
     def __init__(self, workers: Workers, writers: list[Writer], args: tuple):
         self._workers, self._args = workers, args
@@ -269,9 +271,10 @@ class _Handing:
 
     def _hand(self) -> None:
         while True:
-            running = [job for job in self._jobs if not job.done()]
-            if len(running) >= max(1, self._workers.processes - 1):  # this process writes too
-                wait(running, return_when=FIRST_COMPLETED)
+            writing = [job for job in self._jobs if not job.done()]
+            busy = self._workers.running()
+            if len(writing) >= max(1, self._workers.processes - 1) and len(busy) >= self._workers.processes:
+                wait(busy, return_when=FIRST_COMPLETED)
                 continue
             with self._lock:
                 if not self._waiting:
