@@ -252,8 +252,8 @@ def build(layout: Layout, target) -> Checked:
     from .validation import gate
     from .validation.tables import Coverage, artefact_problems, foreign_key_problems
 
-    stamp = fingerprint.compute(layout)
     cache = Cache(layout)
+    stamp = fingerprint.compute(layout, cache.files)  # the inputs' digests the check keeps, by stat stamp
     with Workers() as workers:
         gate.prepare(workers)  # every worker imports Great Expectations while the inputs are checked
         try:

@@ -194,3 +194,27 @@ def test_a_build_into_a_new_or_empty_folder_or_a_release_it_made_is_allowed(tmp_
         result = run(ROOT, "build", "--out", str(target))
         assert result.code == 0, result.stderr
         assert digest(target) == digest(release)
+
+
+def test_the_build_stamp_reads_only_the_inputs_whose_stat_stamp_changed(tmp_path, monkeypatch):
+    """A build's stamp hashes every input; with the cache's record of their digests by stat stamp it
+    reads only the files changed since (at 2,000 sources, 60 MB it need not read again), and still
+    changes with any of them, the same as a stamp computed from scratch."""
+    from pipeline.common.cache import FileDigests
+    from pipeline.common.paths import Layout
+    from pipeline.release import fingerprint
+
+    for rel, text in {"raw/sources/a.txt": "one", "schemas/tables.yaml": "t: 1", "pipeline/x.py": "x = 1"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    layout, known = Layout(tmp_path), FileDigests()
+    first = fingerprint.compute(layout, known)
+    assert first == fingerprint.compute(layout) and known.changed and len(known) == 3
+    reads = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    assert fingerprint.compute(layout, known) == first and reads == []
+    time.sleep(0.01)  # a write in the same clock tick as the last one keeps its times (as for check's inputs)
+    (tmp_path / "raw/sources/a.txt").write_text("two")  # same size
+    again = fingerprint.compute(layout, known)
+    assert reads == ["a.txt"] and again != first and again == fingerprint.compute(layout)

@@ -17,6 +17,7 @@ import stat
 from functools import lru_cache
 from pathlib import Path
 
+from .digests import stat_stamp
 from .paths import Layout
 from .problems import Problems
 
@@ -193,7 +194,7 @@ def survey(paths: list[Path], kind: str, layout: Layout, problems: Problems, kno
             data = read_input(path, kind, layout, problems, inside=inside)  # says why, at the file
             out.append((path, None if data is None else hashlib.sha256(data).digest()))
             continue
-        stamp = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        stamp = stat_stamp(info)
         seen = known.get(text)
         if seen is not None and seen[0] == stamp:
             out.append((path, seen[1]))
