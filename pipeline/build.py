@@ -255,7 +255,7 @@ def build(layout: Layout, target) -> Checked:
     cache = Cache(layout)
     stamp = fingerprint.compute(layout, cache.files)  # the inputs' digests the check keeps, by stat stamp
     with Workers() as workers:
-        gate.prepare(workers)  # every worker imports Great Expectations while the inputs are checked
+        reserved = gate.reserve(workers)  # a worker imports Great Expectations while the inputs are checked
         try:
             with stage("check"):
                 checked = check(layout, cache=cache, workers=workers)
@@ -289,7 +289,7 @@ def build(layout: Layout, target) -> Checked:
                 row_counts = totals(checked.expected_counts)
                 known, judged = kept_verdicts(reuse, reg, row_counts)
                 judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},
-                                      row_counts, list(judged), reuse.kept("gate-parts"), reuse.entries)
+                                      row_counts, list(judged), reuse.kept("gate-parts"), reuse.entries, reserved)
 
                 def report() -> bytes:
                     with stage("release gate"):
@@ -304,5 +304,6 @@ def build(layout: Layout, target) -> Checked:
                     workers.close(failed=True)  # no worker writes on into the staging folder being removed
                     raise
         finally:
+            gate.release(reserved)
             cache.close()
     return checked

@@ -177,11 +177,15 @@ def _chunks(items: list, workers: Workers) -> list[list]:
 
 def _on_every_core(work, todo: list, context, workers: Workers) -> list:
     """`work(chunk, context)` over chunks of `todo`, in the pool when there is enough to share,
-    else in this process; results in the order of `todo`."""
+    else in this process; results in the order of `todo`. Where a worker is kept busy elsewhere (the
+    release gate's, importing Great Expectations), this process takes the share of a worker."""
     chunks = _chunks(todo, workers)
     if workers.parallel and len(chunks) > 1:
-        jobs = [workers.submit(work, chunk, context) for chunk in chunks]
-        return [r for job in jobs for r in workers.result(job)]
+        idle = workers.processes - len(workers.running())
+        here = len(chunks) // (idle + 1) if idle < workers.processes else 0
+        jobs = [workers.submit(work, chunk, context) for chunk in chunks[:len(chunks) - here]]
+        mine = [r for chunk in chunks[len(chunks) - here:] for r in work(chunk, context)]
+        return [r for job in jobs for r in workers.result(job)] + mine
     return [r for chunk in chunks for r in work(chunk, context)]
 
 

@@ -5,8 +5,11 @@ expectation holds.
 The gate judges the very Parquet files the release will publish: they are written into the
 staging folder first, and the gate's tasks read them there, in the build's worker pool
 (common/workers.py), while this process writes the other files. Great Expectations takes seconds to
-import, longer than the whole curator check, so every worker imports it when the build starts
-(`prepare`), while this process loads and verifies the inputs. Suites are built in bulk (no store
+import, longer than the whole curator check, so one worker is kept for the gate from the start of
+the build (`reserve`): it imports Great Expectations while this process and the other workers load
+and verify the inputs, then waits for the batches to judge (a file written into its inbox folder).
+One import, not one per worker: after an edit there is little to judge, and a second import only
+took a core from the checks. Suites are built in bulk (no store
 round trips) and each expectation is evaluated for its verdict only; a failed expectation is
 evaluated again for its examples.
 """
@@ -15,11 +18,14 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import shutil
+import tempfile
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..common.cache import keep_checked, key, read_checked
+from ..common.cache import Cache, keep_checked, key, read_checked
 from ..common.faults import machine_fault
 from ..common.problems import Problems, StageFailed
 from ..common.workers import Workers
@@ -161,11 +167,43 @@ def _import() -> str | None:
     return None
 
 
-def prepare(workers: Workers) -> None:
-    """Have every worker import Great Expectations now, so the gate is ready when the tables are."""
-    if workers.parallel:
-        for _ in range(workers.processes):
-            workers.submit(_import)
+REQUEST = "request"
+
+
+@dataclass
+class Reserved:
+    """The worker kept for the gate: its task, and the folder it waits in for its batches."""
+    inbox: Path
+    job: Future
+
+
+def reserve(workers: Workers) -> Reserved | None:
+    """Keep a worker for the gate, importing Great Expectations now; None without workers (or
+    without a temporary folder to wait in): the gate's tasks then import it when they run."""
+    if not workers.parallel:
+        return None
+    try:
+        inbox = Path(tempfile.mkdtemp(prefix="cs-roles-gate-"))
+    except OSError:
+        return None
+    return Reserved(inbox, workers.submit(_reserved, inbox))
+
+
+def release(reserved: Reserved | None) -> None:
+    """Let the kept worker go if it was never given its batches (the build stopped before its gate)."""
+    if reserved is not None:
+        shutil.rmtree(reserved.inbox, ignore_errors=True)
+
+
+def _reserved(inbox: Path):
+    """The kept worker's task: import Great Expectations, wait for the request, judge it."""
+    _import()
+    request = inbox / REQUEST
+    while not request.exists():
+        if not inbox.is_dir():
+            return None
+        time.sleep(0.005)
+    return _judge(*pickle.loads(request.read_bytes()))
 
 
 def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] | None = None,
@@ -194,14 +232,24 @@ def _judge(reg, folder: Path, names: list[str], row_counts: dict[str, int], kept
 
 
 def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_counts: dict[str, int],
-           names: list[str] | None = None, kept: Path | None = None, entries: dict[str, str] | None = None) -> list[Future]:
-    """Start the gate on the Parquet files in `folder`: the batches (`names`, or every batch) shared
-    among the workers by rows; the verdicts on parts of the fact batch kept in the folder `kept`
-    under the keys of their sources' partitions (`entries`)."""
+           names: list[str] | None = None, kept: Path | None = None, entries: dict[str, str] | None = None,
+           reserved: Reserved | None = None) -> list[Future]:
+    """Start the gate on the Parquet files in `folder`: the batches (`names`, or every batch) handed
+    to the worker kept for the gate, or else shared among the workers by rows; the verdicts on parts
+    of the fact batch kept in the folder `kept` under the keys of their sources' partitions
+    (`entries`)."""
+    names = batch_names(reg) if names is None else names
+    if reserved is not None:
+        request = (reg, folder, names, row_counts, kept, entries or {})
+        try:
+            Cache.write_bytes(reserved.inbox / REQUEST, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            return [reserved.job]
+        except OSError:  # the temporary folder is full: the batches go to the pool as they would without
+            release(reserved)
     sizes = {FACT_BATCH: sum(sizes.get(t.name, 0) for t in reg.fact_tables()), **sizes}
     groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
     load = [0] * len(groups)
-    for name in sorted(batch_names(reg) if names is None else names, key=lambda n: (-sizes.get(n, 0), n)):
+    for name in sorted(names, key=lambda n: (-sizes.get(n, 0), n)):
         k = load.index(min(load))
         groups[k].append(name)
         load[k] += sizes.get(name, 0) + 1
@@ -217,6 +265,8 @@ def verdict(workers: Workers, jobs: list[Future], reg, known: dict[str, list[Out
     problems = Problems()
     for job in jobs:
         answer = workers.result(job)
+        if answer is None:
+            answer = "the release gate was never given its batches"
         if isinstance(answer, str):
             problems.add("schemas/tables.yaml", 1, answer)
         else:
