@@ -289,7 +289,7 @@ def test_the_fact_batch_is_judged_in_parts_and_again_only_in_the_part_of_an_edit
     ids = sorted(set(tables["sources"].column("source_id").to_pylist()))
     entries = {source_id: "v1" for source_id in ids}
     rows = suites.fact_rows(REG, tables)
-    parts = [(part, made()) for part, made in suites.fact_parts(REG, rows, entries)]
+    parts = [(part, rows.filter(mask())) for part, mask in suites.fact_parts(REG, suites._source_ids(REG, tables), entries)]
     assert len(parts) >= 2 and all(part is not None for part, _ in parts)
     assert sum(p.num_rows for _, p in parts) == rows.num_rows
     assert sorted(k for _, p in parts for k in zip(p.column("table").to_pylist(), p.column("row_id").to_pylist())) == \
@@ -299,7 +299,7 @@ def test_the_fact_batch_is_judged_in_parts_and_again_only_in_the_part_of_an_edit
 
     source = tables["titles"].column("source_id")[0].as_py()
     edited, edited_entries = _quote_of_source_changed(tables, source, "x"), {**entries, source: "v2"}
-    again = [part for part, _ in suites.fact_parts(REG, suites.fact_rows(REG, edited), edited_entries)]
+    again = [part for part, _ in suites.fact_parts(REG, suites._source_ids(REG, edited), edited_entries)]
     assert [a != b for (a, _), b in zip(parts, again)] == [source in run for run in runs]
 
     judged = []
@@ -313,6 +313,12 @@ def test_the_fact_batch_is_judged_in_parts_and_again_only_in_the_part_of_an_edit
     assert gate.run_suites(REG, tables, counts, [FACT_BATCH]) == first
     monkeypatch.setattr(suites, "PART_SOURCES", 2)
 
+    stacked = []
+    real_rows = suites.fact_rows
+    monkeypatch.setattr(suites, "fact_rows", lambda *args: stacked.append(1) or real_rows(*args))
+    judged.clear()
+    assert gate.run_suites(REG, tables, counts, [FACT_BATCH], kept, entries) == first
+    assert judged == [] and stacked == []  # every part kept: not even the fact rows are read
     judged.clear()
     assert gate.run_suites(REG, edited, counts, [FACT_BATCH], kept, edited_entries) == first
     assert judged == [next(run for run in runs if source in run)]

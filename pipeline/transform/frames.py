@@ -76,3 +76,16 @@ class ParquetTables:
 
     def __contains__(self, name) -> bool:
         return name in self.names
+
+    def columns(self, name: str, columns: list[str]) -> pa.Table:
+        """Only these columns of the table: a Parquet file is read column by column."""
+        import pyarrow.parquet as pq
+
+        if name not in self.names:
+            raise KeyError(name)
+        return pq.read_table(self.folder / f"{name}.parquet", columns=columns)
+
+
+def columns_of(tables, name: str, columns: list[str]) -> pa.Table:
+    """These columns of a table of `tables` (a dict of tables, or ParquetTables, which reads no other)."""
+    return tables.columns(name, columns) if isinstance(tables, ParquetTables) else tables[name].select(columns)

@@ -15,6 +15,7 @@ source ids (a run ends after a source whose id hashes to a multiple of PART_SOUR
 added or removed source changes its own part and no other."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import pyarrow.compute as pc
 from ..common.cache import key
 from ..registry.expectations import fact_expectations, table_expectations
 from ..registry.model import Registry
-from ..transform.frames import arrow_to_frame, to_frame
+from ..transform.frames import arrow_to_frame, columns_of, to_frame
 from .batches import FACT_BATCH, batch_names
 
 PART_SOURCES = 64  # sources in a part of the fact batch, on average
@@ -44,27 +45,32 @@ class Batch:
 def fact_rows(reg: Registry, tables: dict) -> pa.Table:
     """The fact fields of every fact table stacked into one table, with the table and row id of
     each row: the provenance columns are validated once across all fact tables. Stacked in Arrow
-    (no copy of the text)."""
+    (no copy of the text); only these columns are read."""
     parts = []
     for t in reg.fact_tables():
-        whole = tables[t.name]
-        data = whole.select(list(reg.fact_fields))
-        data = data.add_column(0, "row_id", whole.column(t.primary_key[0]))
+        data = columns_of(tables, t.name, [t.primary_key[0], *reg.fact_fields])
+        data = data.rename_columns(["row_id", *reg.fact_fields])
         data = data.add_column(0, "table", pa.chunked_array([pa.array([t.name] * len(data), pa.string())]))
         parts.append(data.cast(pa.schema([f.remove_metadata().with_nullable(True) for f in data.schema])))
     return pa.concat_tables(parts)
+
+
+def _source_ids(reg: Registry, tables: dict) -> pa.ChunkedArray:
+    """The source id of every stacked fact row, in the order of fact_rows (one column read)."""
+    return pa.chunked_array([chunk for t in reg.fact_tables()
+                             for chunk in columns_of(tables, t.name, ["source_id"]).column(0).cast(pa.string()).chunks],
+                            pa.string())
 
 
 def _ends_a_part(source_id: str) -> bool:
     return int.from_bytes(hashlib.sha256(source_id.encode("utf-8")).digest()[:4], "big") % PART_SOURCES == 0
 
 
-def fact_parts(reg: Registry, rows: pa.Table, entries: dict[str, str]) -> Iterator[tuple[str | None, Callable]]:
-    """The stacked fact rows in parts: (the key of the part, or None when it has none; a function
-    giving its rows, in stacked order). A part is a run of sources in id order; its key is made of
-    their partitions' keys (`entries`). Rows without a source id, or of a source without a
-    partition key, make a part of their own, without a key."""
-    ids = rows.column("source_id")
+def fact_parts(reg: Registry, ids: pa.ChunkedArray, entries: dict[str, str]) -> Iterator[tuple[str | None, Callable]]:
+    """The stacked fact rows in parts, given their source ids: (the key of the part, or None when it
+    has none; a function giving the mask of its rows). A part is a run of sources in id order; its
+    key is made of their partitions' keys (`entries`). Rows without a source id, or of a source
+    without a partition key, make a part of their own, without a key."""
     present = pc.unique(ids).drop_null().to_pylist()
     runs: list[list[str]] = [[]]
     for source_id in sorted(s for s in present if s in entries):
@@ -73,11 +79,10 @@ def fact_parts(reg: Registry, rows: pa.Table, entries: dict[str, str]) -> Iterat
             runs.append([])
     for run in (run for run in runs if run):
         yield (key("fact part", reg.digest, *(f"{s}={entries[s]}" for s in run)),
-               lambda run=run: rows.filter(pc.is_in(ids, value_set=pa.array(run, pa.string()))).combine_chunks())
+               lambda run=run: pc.is_in(ids, value_set=pa.array(run, pa.string())))
     unknown = [s for s in present if s not in entries]
     if unknown or ids.null_count or not present:
-        yield None, lambda: rows.filter(pc.or_(pc.is_in(ids, value_set=pa.array(unknown, pa.string())),
-                                               pc.is_null(ids))).combine_chunks()
+        yield None, lambda: pc.or_(pc.is_in(ids, value_set=pa.array(unknown, pa.string())), pc.is_null(ids))
 
 
 def suites(reg: Registry, tables, row_counts: dict[str, int], names: list[str] | None = None,
@@ -89,8 +94,10 @@ def suites(reg: Registry, tables, row_counts: dict[str, int], names: list[str] |
     shared = frozenset(reg.fact_fields)
     if FACT_BATCH in wanted and reg.fact_tables():
         expectations = fact_expectations(reg)
-        for part, rows in fact_parts(reg, fact_rows(reg, tables), entries or {}):
-            yield Batch(FACT_BATCH, lambda rows=rows: arrow_to_frame(rows()), expectations, part)
+        stacked = functools.cache(lambda: fact_rows(reg, tables))  # read only if a part is judged
+        for part, mask in fact_parts(reg, _source_ids(reg, tables), entries or {}):
+            yield Batch(FACT_BATCH, lambda mask=mask: arrow_to_frame(stacked().filter(mask()).combine_chunks()),
+                        expectations, part)
     for name, table in reg.tables.items():
         if name in wanted:
             yield Batch(name, lambda table=table: to_frame(table, tables[table.name]),
