@@ -154,3 +154,33 @@ def test_the_gate_holds_one_data_frame_at_a_time_and_none_after_its_verdict(rele
     assert set(outcomes) == set(names) and all(o.success for r in outcomes.values() for o in r)
     gc.collect()
     assert alive == [0] * len(frames) and len(frames) >= 4 and all(ref() is None for ref in frames)
+
+
+def test_the_worker_kept_for_the_gate_judges_the_batches_it_is_sent_and_lets_go_when_none_come(release):
+    """One worker is kept for the gate from the start of a build (it imports Great Expectations while
+    the inputs are checked). It judges the batches it is sent, the same verdict as a gate without
+    it; a build that stops before its gate lets it go, so no build waits on it."""
+    import time
+
+    from pipeline.common.workers import Workers
+    from pipeline.validation import gate
+
+    names = ["roles", "titles"]
+    counts = {name: pq.read_metadata(release / "parquet" / f"{name}.parquet").num_rows for name in REG.tables}
+    with Workers(2) as workers:
+        kept = gate.reserve(workers)
+        assert kept is not None and len(workers.running()) == 1
+        jobs = gate.submit(workers, REG, release / "parquet", counts, counts, names, None, {}, kept)
+        assert jobs == [kept.job]
+        answer = workers.result(kept.job)
+        gate.release(kept)
+        alone = {}
+        for job in gate.submit(workers, REG, release / "parquet", counts, counts, names):  # shared among the workers
+            alone.update(workers.result(job))
+        assert set(answer) == set(names) and answer == alone and all(o.success for r in answer.values() for o in r)
+
+        idle = gate.reserve(workers)
+        started = time.monotonic()
+        gate.release(idle)  # the build stopped before its gate
+        assert idle.job.result(timeout=60) is None and time.monotonic() - started < 30
+    assert not kept.inbox.exists()
