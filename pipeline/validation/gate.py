@@ -7,7 +7,7 @@ staging folder first, and the gate's tasks read them there, in the build's worke
 (common/workers.py), while this process writes the other files. Great Expectations takes seconds to
 import, longer than the whole curator check, so one worker is kept for the gate from the start of
 the build (`reserve`): it imports Great Expectations while this process and the other workers load
-and verify the inputs, then waits for the batches to judge (a file written into its inbox folder).
+and verify the inputs, then waits for the batches to judge (sent down a pipe handed to it).
 One import, not one per worker: after an edit there is little to judge, and a second import only
 took a core from the checks. Suites are built in bulk (no store
 round trips) and each expectation is evaluated for its verdict only; a failed expectation is
@@ -15,17 +15,17 @@ evaluated again for its examples.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import os
 import pickle
-import shutil
-import tempfile
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..common.cache import Cache, keep_checked, key, read_checked
+from ..common.cache import keep_checked, key, read_checked
 from ..common.faults import machine_fault
 from ..common.problems import Problems, StageFailed
 from ..common.workers import Workers
@@ -167,43 +167,39 @@ def _import() -> str | None:
     return None
 
 
-REQUEST = "request"
-
-
 @dataclass
 class Reserved:
-    """The worker kept for the gate: its task, and the folder it waits in for its batches."""
-    inbox: Path
+    """The worker kept for the gate: its task, and the pipe its batches are sent down."""
     job: Future
+    pipe: Connection
+    sent: bool = False
 
 
 def reserve(workers: Workers) -> Reserved | None:
-    """Keep a worker for the gate, importing Great Expectations now; None without workers (or
-    without a temporary folder to wait in): the gate's tasks then import it when they run."""
+    """Keep a worker for the gate, importing Great Expectations now; None without workers (the gate
+    then runs here when its batches are submitted)."""
     if not workers.parallel:
         return None
-    try:
-        inbox = Path(tempfile.mkdtemp(prefix="cs-roles-gate-"))
-    except OSError:
-        return None
-    return Reserved(inbox, workers.submit(_reserved, inbox))
+    receive, send = multiprocessing.Pipe(duplex=False)
+    return Reserved(workers.submit(_reserved, receive), send)
 
 
 def release(reserved: Reserved | None) -> None:
-    """Let the kept worker go if it was never given its batches (the build stopped before its gate)."""
-    if reserved is not None:
-        shutil.rmtree(reserved.inbox, ignore_errors=True)
+    """Let the kept worker go if it was never sent its batches (the build stopped before its gate)."""
+    if reserved is not None and not reserved.sent:
+        reserved.sent = True
+        with contextlib.suppress(OSError):
+            reserved.pipe.send(None)
 
 
-def _reserved(inbox: Path):
-    """The kept worker's task: import Great Expectations, wait for the request, judge it."""
+def _reserved(receive: Connection):
+    """The kept worker's task: import Great Expectations, wait for the batches, judge them."""
     _import()
-    request = inbox / REQUEST
-    while not request.exists():
-        if not inbox.is_dir():
-            return None
-        time.sleep(0.005)
-    return _judge(*pickle.loads(request.read_bytes()))
+    try:
+        request = receive.recv()
+    except EOFError:
+        return None
+    return None if request is None else _judge(*request)
 
 
 def run_suites(reg, tables: dict, row_counts: dict[str, int], names: list[str] | None = None,
@@ -239,13 +235,13 @@ def submit(workers: Workers, reg, folder: Path, sizes: dict[str, int], row_count
     of the fact batch kept in the folder `kept` under the keys of their sources' partitions
     (`entries`)."""
     names = batch_names(reg) if names is None else names
-    if reserved is not None:
-        request = (reg, folder, names, row_counts, kept, entries or {})
+    if reserved is not None and not reserved.sent:
+        reserved.sent = True
         try:
-            Cache.write_bytes(reserved.inbox / REQUEST, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            reserved.pipe.send((reg, folder, names, row_counts, kept, entries or {}))
             return [reserved.job]
-        except OSError:  # the temporary folder is full: the batches go to the pool as they would without
-            release(reserved)
+        except OSError:  # the kept worker is gone: its task says why; the batches go to the pool
+            pass
     sizes = {FACT_BATCH: sum(sizes.get(t.name, 0) for t in reg.fact_tables()), **sizes}
     groups: list[list[str]] = [[] for _ in range(max(1, workers.processes))]
     load = [0] * len(groups)
