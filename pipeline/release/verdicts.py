@@ -10,12 +10,10 @@ verdict is never kept: it stops the build.
 """
 from __future__ import annotations
 
-import pickle
-
 from ..common.cache import key
 from ..registry.model import Registry
 from ..validation.batches import batch_names, tables_of
-from ..validation.gate import GateResult, Outcome
+from ..validation.gate import GateResult, Outcome, kept_form, passing
 from .reuse import Reuse
 
 KIND = "gate"
@@ -27,12 +25,8 @@ def kept_verdicts(reuse: Reuse, reg: Registry, row_counts: dict[str, int]) -> tu
     for name in batch_names(reg):
         files = reuse.of_tables(*sorted(tables_of(reg, [name])))
         inputs = None if files is None else key(name, files, repr(row_counts.get(name)))
-        kept = reuse.read_back(KIND, inputs)
-        try:
-            outcomes = pickle.loads(kept) if kept is not None else None
-        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-            outcomes = None
-        if isinstance(outcomes, list) and all(isinstance(o, Outcome) and o.success for o in outcomes):
+        outcomes = passing(reuse.read_back(KIND, inputs))
+        if outcomes is not None:
             known[name] = outcomes
         else:
             keys[name] = inputs
@@ -42,4 +36,4 @@ def kept_verdicts(reuse: Reuse, reg: Registry, row_counts: dict[str, int]) -> tu
 def keep_verdicts(reuse: Reuse, result: GateResult, keys: dict[str, str]) -> None:
     """Keep the verdict on each batch judged now (the gate passed, or this is not reached)."""
     for name, inputs in keys.items():
-        reuse.keep(KIND, inputs, pickle.dumps(result.tables[name], protocol=5))
+        reuse.keep(KIND, inputs, kept_form(result.tables[name]))

@@ -106,9 +106,9 @@ def _part_path(kept: Path, part: str) -> Path:
     return kept / name[:2] / name
 
 
-def _kept_part(kept: Path | None, part: str | None) -> list[Outcome] | None:
-    """The passing verdict on a part with these very rows, judged before; None if there is none."""
-    data = read_checked(_part_path(kept, part)) if kept is not None and part is not None else None
+def passing(data: bytes | None) -> list[Outcome] | None:
+    """A kept verdict (`kept_form`) read back, if it is a passing one; None otherwise (none kept,
+    damaged, or failing: a failing verdict is never taken back, it is judged again)."""
     try:
         outcomes = pickle.loads(data) if data is not None else None
     except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
@@ -118,10 +118,20 @@ def _kept_part(kept: Path | None, part: str | None) -> list[Outcome] | None:
     return None
 
 
+def kept_form(outcomes: list[Outcome]) -> bytes:
+    """A batch's verdict as it is kept in the cache."""
+    return pickle.dumps(outcomes, protocol=5)
+
+
+def _kept_part(kept: Path | None, part: str | None) -> list[Outcome] | None:
+    """The passing verdict on a part with these very rows, judged before; None if there is none."""
+    return passing(read_checked(_part_path(kept, part))) if kept is not None and part is not None else None
+
+
 def _keep_part(kept: Path | None, part: str | None, outcomes: list[Outcome]) -> None:
     """Keep a part's verdict if it passed (a failing one stops the build, and is judged again)."""
     if kept is not None and part is not None and all(o.success for o in outcomes):
-        keep_checked(_part_path(kept, part), pickle.dumps(outcomes, protocol=5))
+        keep_checked(_part_path(kept, part), kept_form(outcomes))
 
 
 def _together(before: list[Outcome] | None, outcomes: list[Outcome]) -> list[Outcome]:
