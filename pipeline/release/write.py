@@ -239,10 +239,11 @@ class Writer:
 # dcat.ttl (which lists every file with its checksum) after all of them, SHA256SUMS last.
 WRITERS = (
     # A worker takes these from the front, one after the other, while this process writes its own;
-    # this process then takes them from the back, so that the two meet in the middle. The site
-    # first: the longest, and the one that reads every table before it starts.
-    Writer("site", None, True, _site),
+    # this process then takes them from the back, so that the two meet in the middle. SQLite
+    # first, the site second: the site holds every table and its pages, and run beside the
+    # release gate's frames in a first build it took the build past 2 GiB at 2,000 sources.
     Writer("sqlite", None, True, _sqlite, once=True),
+    Writer("site", None, True, _site),
     Writer("workbook", None, True, _workbook, once=True),
     Writer("sources", (), False, _sources),
     Writer("csv", None, False, _csv),
