@@ -179,6 +179,8 @@ def test_the_worker_kept_for_the_gate_judges_the_batches_it_is_sent_and_lets_go_
             alone.update(workers.result(job))
         assert set(answer) == set(names) and answer == alone and all(o.success for r in answer.values() for o in r)
 
+        assert gate.reserve(workers) is None  # the workers are forked already: the gate goes to the pool
+    with Workers(2) as workers:
         idle = gate.reserve(workers)
         started = time.monotonic()
         gate.release(idle)  # the build stopped before its gate

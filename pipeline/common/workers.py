@@ -78,6 +78,11 @@ class Workers:
     def parallel(self) -> bool:
         return self.processes > 1
 
+    @property
+    def started(self) -> bool:
+        """Whether the workers were forked already (they are, all at once, at the first task)."""
+        return self._pool is not None
+
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # The objects this process holds now (the modules imported) are shared with the workers

@@ -7,7 +7,8 @@ staging folder first, and the gate's tasks read them there, in the build's worke
 (common/workers.py), while this process writes the other files. Great Expectations takes seconds to
 import, longer than the whole curator check, so one worker is kept for the gate from the start of
 the build (`reserve`): it imports Great Expectations while this process and the other workers load
-and verify the inputs, then waits for the batches to judge (sent down a pipe handed to it).
+and verify the inputs, then waits for the batches to judge (sent down a pipe made before the
+workers are forked, so that they have it; the kept worker is handed its number).
 One import, not one per worker: after an edit there is little to judge, and a second import only
 took a core from the checks. Suites are built in bulk (no store
 round trips) and each expectation is evaluated for its verdict only; a failed expectation is
@@ -186,12 +187,14 @@ class Reserved:
 
 
 def reserve(workers: Workers) -> Reserved | None:
-    """Keep a worker for the gate, importing Great Expectations now; None without workers (the gate
-    then runs here when its batches are submitted)."""
-    if not workers.parallel:
+    """Keep a worker for the gate, importing Great Expectations now: the build's first task. None
+    without workers, or once they were forked (the gate's batches then go to the pool as tasks)."""
+    if not workers.parallel or workers.started:
         return None
     receive, send = multiprocessing.Pipe(duplex=False)
-    return Reserved(workers.submit(_reserved, receive), send)
+    job = workers.submit(_reserved, receive.fileno())  # forks the workers: each has the pipe
+    receive.close()
+    return Reserved(job, send)
 
 
 def release(reserved: Reserved | None) -> None:
@@ -202,13 +205,15 @@ def release(reserved: Reserved | None) -> None:
             reserved.pipe.send(None)
 
 
-def _reserved(receive: Connection):
-    """The kept worker's task: import Great Expectations, wait for the batches, judge them."""
+def _reserved(fd: int):
+    """The kept worker's task: import Great Expectations, wait for the batches (on the pipe whose
+    reading end, `fd`, it has from the fork), judge them."""
     _import()
-    try:
-        request = receive.recv()
-    except EOFError:
-        return None
+    with Connection(fd, writable=False) as receive:
+        try:
+            request = receive.recv()
+        except EOFError:
+            return None
     return None if request is None else _judge(*request)
 
 
