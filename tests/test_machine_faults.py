@@ -234,3 +234,17 @@ def test_a_source_text_changed_while_the_build_runs_is_reported_never_published_
     result = run(repo, "build", "--force")
     assert result.code == 1 and "raw/sources/ru-csr-duties-and-responsibilities.txt:1: the text changed while" in result.stderr
     assert digest(repo / "output") == before
+
+
+def test_a_task_handed_after_a_failed_build_closed_the_workers_forks_no_second_pool():
+    """When a build fails, its workers are killed while a thread may still be handing writers to
+    them; such a late task must be refused, not given a second pool of workers that nothing shuts
+    (whose threads, at exit, printed a traceback after the build's own message)."""
+    from pipeline.common.workers import Workers
+
+    workers = Workers(2)
+    assert workers.submit(os.getpid).result() != os.getpid()
+    workers.close(failed=True)
+    with pytest.raises(RuntimeError, match="closed"):
+        workers.submit(os.getpid)
+    assert not workers.started

@@ -73,6 +73,7 @@ class Workers:
         self.processes = cores() if processes is None else processes
         self._pool: ProcessPoolExecutor | None = None
         self._running: set[Future] = set()  # tasks handed to the pool and not yet done
+        self._closed = False
 
     @property
     def parallel(self) -> bool:
@@ -84,6 +85,8 @@ class Workers:
         return self._pool is not None
 
     def _executor(self) -> ProcessPoolExecutor:
+        if self._closed:  # a thread still handing out tasks must not fork a second pool that nothing shuts
+            raise RuntimeError("the workers were closed")
         if self._pool is None:
             # The objects this process holds now (the modules imported) are shared with the workers
             # it forks until a page of them is written. The collector writes to every object it
@@ -128,6 +131,7 @@ class Workers:
                                          "run the command again")) from None
 
     def close(self, failed: bool = False) -> None:
+        self._closed = True
         if self._pool is None:
             return
         pool, self._pool = self._pool, None
