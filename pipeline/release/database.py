@@ -30,6 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..common.cache import Cache
+from ..common.digests import stat_stamp
 from ..common.faults import MachineFault, machine_fault
 from ..registry.model import Registry, Table
 from ..registry.sql_schema import create_indexes, create_table, ordered
@@ -152,8 +153,7 @@ def _held(working: Path, record: Path, reg: Registry) -> dict[str, str] | None:
 
 
 def _stamp(path: Path) -> list[int]:
-    info = os.stat(path)
-    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+    return list(stat_stamp(os.stat(path)))  # as a JSON list, to compare with the record's
 
 
 def _connect(working: Path, kept: bool = False) -> sqlite3.Connection:
