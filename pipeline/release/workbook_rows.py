@@ -87,20 +87,19 @@ WIDE = (r"[\x{1100}-\x{115f}\x{2e80}-\x{303e}\x{3041}-\x{a4cf}\x{ac00}-\x{d7a3}\
 @functools.cache
 def direction_classes() -> tuple[str, str]:
     """Regular-expression classes of the left-to-right (L) and the right-to-left (R, AL: Arabic,
-    Hebrew, ...) letters, in the bidirectional algorithm's sense, from the Unicode database Python carries."""
-    ltr, rtl = [], []
-    for code in range(0x110000):
-        kind = unicodedata.bidirectional(chr(code))
-        for ranges, inside in ((ltr, kind == "L"), (rtl, kind in ("R", "AL"))):
-            if inside and ranges and ranges[-1][1] == code - 1:
-                ranges[-1][1] = code
-            elif inside:
-                ranges.append([code, code])
+    Hebrew, ...) letters, in the bidirectional algorithm's sense, from the Unicode database Python
+    carries. Every code point's class is looked up by C loops and marked with one letter, and the
+    runs of a letter are found by a regular expression: four times faster than walking the code
+    points in Python, which cost a workbook half a second in every build."""
+    classes = list(map(unicodedata.bidirectional, map(chr, range(0x110000))))
+    mark = {kind: "l" if kind == "L" else "r" if kind in ("R", "AL") else "." for kind in set(classes)}
+    marks = "".join(map(mark.__getitem__, classes))
 
-    def char_class(ranges: list) -> str:
-        return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+    def char_class(letter: str) -> str:
+        return "[" + "".join(f"\\x{{{run.start():x}}}-\\x{{{run.end() - 1:x}}}"
+                             for run in re.finditer(letter + "+", marks)) + "]"
 
-    return char_class(ltr), char_class(rtl)
+    return char_class("l"), char_class("r")
 
 
 def mostly_right_to_left(text: str) -> bool:
