@@ -228,6 +228,42 @@ def test_the_annotations_of_a_table_whose_rows_did_not_change_are_copied_back(ta
     assert third == whole and (tmp_path / "third.jsonld").read_bytes() == (tmp_path / "whole.jsonld").read_bytes()
 
 
+def test_a_kept_run_of_bytes_is_copied_back_whole_and_one_rewritten_in_place_is_made_again(tmp_path, monkeypatch):
+    import os
+
+    from pipeline.release.reuse import Hashing
+
+    pieces = [b"first piece, ", b"second piece, " * 100_000, b"last"]
+    reuse, made = Reuse(tmp_path / "cache"), []
+
+    def streamed(name: str) -> tuple[bytes, str]:
+        whole = Hashing()
+        with open(tmp_path / name, "wb") as out:
+            out.write(b"head ")
+            whole.update(b"head ")
+            reuse.stream("run", "inputs", out, whole, lambda: (made.append(name), iter(pieces))[1])
+        data = (tmp_path / name).read_bytes()
+        assert whole.hash.hexdigest() == hashlib.sha256(data).hexdigest() and whole.size == len(data)
+        return data, whole.hash.hexdigest()
+
+    first = streamed("first")
+    assert first[0] == b"head " + b"".join(pieces) and made == ["first"]
+    sent, real_sendfile = [], os.sendfile
+    monkeypatch.setattr(os, "sendfile", lambda *args: (sent.append(args), real_sendfile(*args))[1])
+    assert streamed("second") == first and made == ["first"]  # copied back, as it was kept
+    assert not sent  # as it was read and hashed once: its stat stamp is the one recorded
+    (kept,) = [p for p in (tmp_path / "cache" / "run").rglob("*") if p.is_file() and not p.name.endswith(".sha256")]
+    before = kept.stat()
+    data = bytearray(kept.read_bytes())
+    data[20] ^= 0xFF
+    with open(kept, "r+b") as fh:  # rewritten in place, same size, its modification time put back
+        fh.write(data)
+    os.utime(kept, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert kept.stat().st_mtime_ns == before.st_mtime_ns and kept.stat().st_size == before.st_size
+    assert streamed("third") == first and made == ["first", "third"]  # its change time gave it away
+    assert streamed("fourth") == first and made == ["first", "third"]  # kept again, whole
+
+
 def test_the_taxonomy_is_kept_under_exactly_the_columns_it_reads(tables):
     from pipeline.release.skos import columns_read
 

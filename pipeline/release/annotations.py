@@ -170,10 +170,11 @@ def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], so
                     "selector": [<TextPositionSelector>, <TextQuoteSelector exact/prefix/suffix>]}}
     What is the same for many rows (a source, a concept, a table) is written to JSON once; each row
     adds only its own strings, escaped by the JSON encoder itself, so a million rows take seconds.
-    A table's annotations are a function of the columns they show, the sources (their texts, by
-    their sha256) and what all share: kept whole under those, so a table whose rows did not change
-    is copied back at once; in a table that changed, each source's chunk is taken back if its
-    partition did not change."""
+    A table's annotations are a function of its rows, the sources (their texts, by their sha256) and
+    what all share: kept whole under the digests of the table and of the sources' table, so a table
+    whose rows did not change is copied back at once; in a table that changed, each source's chunk
+    is taken back if its partition did not change. (Keyed by the columns shown instead, hashing
+    them cost half a second in every build, for the rare change that touches no column shown.)"""
     total = sum(tables[t.name].num_rows for t in reg.fact_tables())
     licence = meta["licenses"][0].get("path")
     head = {"@context": CONTEXT, "id": "", "type": "AnnotationCollection",
@@ -199,8 +200,7 @@ def write_annotations(path: Path, reg: Registry, tables: dict[str, pa.Table], so
             if written:
                 put(b",\n   ")
             rows_of = _TableLines(reg, table, data, labels, esco, source_json)
-            inputs = reuse.of_columns(tables, {table.name: (*dict.fromkeys([*rows_of.wanted, "source_id"]),),
-                                               sidecar: None}) if reuse.folder is not None else None
+            inputs = reuse.of_tables(table.name, sidecar)
             reuse.stream("annotations-table", inputs, out, whole,
                          functools.partial(_separated, rows_of, data, sources, reuse))
             written = True

@@ -37,7 +37,7 @@ from typing import BinaryIO
 import pyarrow as pa
 
 from ..common.cache import Cache, Verified, keep_checked, key, read_checked
-from ..common.digests import arrow_digest, file_digest
+from ..common.digests import arrow_digest, file_digest, stat_stamp
 from ..registry.model import Registry
 
 
@@ -263,19 +263,29 @@ class _Keeping(Hashing):
 
 
 def _verified_into(kept: Path, out: BinaryIO, whole: Hashing) -> bool:
-    """Append the kept file to `out` and to `whole`, if its sha256 is the one recorded beside it
-    (read once to check it, then copied by the kernel); False, with nothing written, if not."""
+    """Append the kept file to `out` and to `whole`, if its bytes are those whose sha256 is recorded
+    beside it; False, with nothing written, if not. A file still as it was when kept (its stat stamp
+    the one recorded) is copied as it is read, hashed once, for the release; any other is read once
+    to check it, then copied by the kernel."""
     try:
-        recorded = _sidecar(kept).read_bytes().split(b" ")[0]  # damaged, it matches no digest
+        recorded = _sidecar(kept).read_bytes().split(b" ")  # damaged, it matches no digest
         fh = open(kept, "rb")
     except FileNotFoundError:
         return False
     with fh:
+        if _stamp_of(recorded) == stat_stamp(os.fstat(fh.fileno())):
+            after, size = whole.hash.copy(), 0
+            while chunk := fh.read(1 << 20):
+                after.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+            whole.hash, whole.size = after, whole.size + size
+            return True
         own, after = hashlib.sha256(), whole.hash.copy()
         while chunk := fh.read(1 << 20):
             own.update(chunk)
             after.update(chunk)
-        if own.hexdigest().encode("ascii") != recorded:
+        if own.hexdigest().encode("ascii") != recorded[0]:
             return False
         out.flush()
         size, sent = fh.tell(), 0
@@ -315,7 +325,7 @@ def _sidecar(path: Path) -> Path:
 def _recorded(path: Path) -> tuple[str, int] | None:
     """The sha256 and size recorded for the kept file at `path` when it was made, or None."""
     try:
-        digest, size = _sidecar(path).read_text("ascii").split(" ")
+        digest, size = _sidecar(path).read_text("ascii").split(" ")[:2]
         if len(digest) == 64:
             return digest, int(size)
     except (OSError, ValueError):
@@ -324,9 +334,19 @@ def _recorded(path: Path) -> tuple[str, int] | None:
 
 
 def _record(path: Path, digest: str) -> None:
-    """Record the kept file's sha256 and size beside it (written last: a file without its record is
-    not taken back)."""
-    Cache.write_bytes(_sidecar(path), f"{digest} {path.stat().st_size}".encode("ascii"))
+    """Record the kept file's sha256, size and stat stamp beside it (written last: a file without
+    its record is not taken back). Any later write to the file changes its stamp (the change time
+    cannot be set back), so while the stamp is the one recorded, the bytes are those hashed."""
+    stamp = stat_stamp(path.stat())
+    Cache.write_bytes(_sidecar(path), " ".join((digest, str(stamp[2]), *map(str, stamp))).encode("ascii"))
+
+
+def _stamp_of(recorded: list[bytes]) -> tuple | None:
+    """The stat stamp in a kept file's record (split at spaces), or None (a record without one)."""
+    try:
+        return tuple(int(field) for field in recorded[2:]) or None
+    except ValueError:
+        return None
 
 
 def read_checked_file(path: Path, recorded: tuple[str, int] | None) -> Verified | None:
