@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from ..common import yamlfile
 from ..common.cache import Cache, key
+from ..common.digests import stat_stamp
 from ..common.files import decode_utf8, list_inputs, read_input, survey
 from ..common.paths import Layout
 from ..common.problems import Problems, StageFailed
@@ -35,6 +37,17 @@ class Source:
     meta: dict          # the sidecar's values, by column
     sha256: str         # of the raw bytes, checked against the sidecar
     root: Path          # the checkout, to read the text when it is needed
+    stamp: tuple | None = None  # the raw file's stat stamp when those bytes were hashed, if known
+
+    def unchanged(self) -> bool:
+        """Whether the raw file is still the one whose bytes were checked (its stat stamp the one they
+        were hashed under, common/files.survey): a release may then take the text's copy from the
+        last release, which it holds to the same sha256, without reading the raw file again. A text
+        changed since is read, and reported (`text`)."""
+        try:
+            return self.stamp is not None and stat_stamp(os.stat(self.root / self.raw_path)) == self.stamp
+        except OSError:
+            return False
 
     @cached_property
     def text(self) -> str:
@@ -168,9 +181,9 @@ def check_source(sidecar: Path, data: bytes, raw_bytes: bytes | None, reg: Regis
 
 
 def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, layout: Layout,
-                problems: Problems, cache: Cache, released: str | None = None) -> Source | None:
-    """One source, its sidecar checked once per content of sidecar and text (their sha256s given)
-    and release date."""
+                problems: Problems, cache: Cache, released: str | None = None, stamp: tuple | None = None) -> Source | None:
+    """One source, its sidecar checked once per content of sidecar and text (their sha256s given,
+    the text's taken under the stat stamp `stamp`) and release date."""
     where = layout.rel(sidecar)
     raw = sidecar.with_suffix(".txt")
     entry = key(cache.salt, reg.digest, where, digest, raw_digest, released or "")
@@ -188,7 +201,7 @@ def load_source(sidecar: Path, digest: bytes, raw_digest: bytes, reg: Registry, 
     problems.items.extend(items)
     if meta is None:
         return None
-    return Source(meta["source_id"], layout.rel(raw), where, meta, meta["sha256"], layout.root)
+    return Source(meta["source_id"], layout.rel(raw), where, meta, meta["sha256"], layout.root, stamp)
 
 
 def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache,
@@ -217,10 +230,12 @@ def load_sources(reg: Registry, layout: Layout, problems: Problems, cache: Cache
     sidecars = survey([folder / f"{s}.yaml" for s in with_text], "sidecar", layout, problems, known, inside=folder)
     texts = survey([folder / f"{s}.txt" for s in with_text], "source text", layout, problems, known, inside=folder)
     sources = {}
-    for (sidecar, digest), (_, text_digest) in zip(sidecars, texts):
+    for (sidecar, digest), (text, text_digest) in zip(sidecars, texts):
         if digest is None or text_digest is None:
             continue
-        src = load_source(sidecar, digest, text_digest, reg, layout, problems, cache, released)
+        seen = known.get(os.fspath(text))  # the stamp the text's digest was taken under
+        stamp = seen[0] if seen is not None and seen[1] == text_digest else None
+        src = load_source(sidecar, digest, text_digest, reg, layout, problems, cache, released, stamp)
         if src:
             sources[src.source_id] = src
     return sources

@@ -110,20 +110,21 @@ class Reuse:
             pass
         return Verified(data, digest)
 
-    def linked(self, rel: str, dest: Path, recorded: tuple[str, int] | None) -> bool:
+    def linked(self, rel: str, dest: Path, recorded: tuple[str, int | None] | None) -> bool:
         """Whether `dest` was made a link to the file `rel` of the previous release, which it is
-        when that file has the sha256 and size `recorded` (hashed through the new link, so that the
-        bytes checked are the bytes published)."""
+        when that file has the sha256 and size `recorded` (a size of None: any size), hashed through
+        the new link, so that the bytes checked are the bytes published."""
         if self.previous is None or recorded is None:
             return False
         before = self.previous / rel
         try:
-            if before.is_symlink() or before.stat().st_size != recorded[1]:
+            if before.is_symlink() or recorded[1] not in (None, before.stat().st_size):
                 return False
             os.link(before, dest)
         except OSError:  # none there, another file system, no links: the file is copied or made
             return False
-        if file_digest(dest) == recorded:
+        digest, size = file_digest(dest)
+        if digest == recorded[0] and recorded[1] in (None, size):
             return True
         dest.unlink()
         return False

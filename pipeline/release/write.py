@@ -151,9 +151,16 @@ class Job:
 
 def _sources(job: Job) -> None:
     """The verbatim texts travel with the release: every quote can be checked, and every page of the
-    site drawn, from the release alone. The bytes are the raw file's, checked against its sha256."""
+    site drawn, from the release alone. The bytes are the raw file's, checked against its sha256. A
+    text whose raw file is still the one checked is linked from the release this build replaces
+    when that holds it with the same sha256; any other is read again, checked, and written."""
     for source in job.sources.values():
-        job.written.bytes(source.text_path, source.text.encode("utf-8"))
+        rel, dest = source.text_path, job.folder / source.text_path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if source.unchanged() and job.reuse.linked(rel, dest, (source.sha256, None)):
+            job.written.record(rel, source.sha256, dest.stat().st_size)
+        else:
+            job.written.bytes(rel, source.text.encode("utf-8"))
 
 
 def _csv(job: Job) -> None:
