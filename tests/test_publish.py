@@ -210,11 +210,18 @@ def test_the_build_stamp_reads_only_the_inputs_whose_stat_stamp_changed(tmp_path
     layout, known = Layout(tmp_path), FileDigests()
     first = fingerprint.compute(layout, known)
     assert first == fingerprint.compute(layout) and known.changed and len(known) == 3
+    from pipeline.common import digests
+
     reads = []
-    real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    real = digests._read
+    monkeypatch.setattr(digests, "_read", lambda path: reads.append(Path(path).name) or real(path))
     assert fingerprint.compute(layout, known) == first and reads == []
     time.sleep(0.01)  # a write in the same clock tick as the last one keeps its times (as for check's inputs)
     (tmp_path / "raw/sources/a.txt").write_text("two")  # same size
     again = fingerprint.compute(layout, known)
     assert reads == ["a.txt"] and again != first and again == fingerprint.compute(layout)
+    (tmp_path / "pipeline/__pycache__").mkdir()
+    (tmp_path / "pipeline/__pycache__/x.cpython-311.pyc").write_bytes(b"compiled")  # never an input
+    assert fingerprint.compute(layout, known) == again
+    (tmp_path / "raw/sources/a-b.txt").write_text("new")  # any new input changes it
+    assert fingerprint.compute(layout, known) not in (first, again)
