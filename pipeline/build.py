@@ -245,7 +245,7 @@ def build(layout: Layout, target) -> Checked:
     from .release import fingerprint
     from .release.publish import publishing
     from .release.report import render_report
-    from .release.reuse import Reuse
+    from .release.reuse import Reuse, published_record, record_published
     from .release.verdicts import keep_verdicts, kept_verdicts
     from .release.write import write_parquet_files, write_release
     from .transform.evidence import derive
@@ -263,15 +263,26 @@ def build(layout: Layout, target) -> Checked:
             # Validate every table with pandera (partitions validated once per content), then across tables.
             problems = Problems()
             with stage("pandera"):
-                validate_partitions(reg, checked.partitions, cache, problems, workers)
+                validated = validate_partitions(reg, checked.partitions, cache, problems, workers)
                 small, origins = small_tables(reg, checked.sources, checked.taxonomies)
                 _validate_small_tables(reg, small, origins, cache, problems)
+            # The tables are assembled, and the evidence tables derived, while a worker may still be
+            # validating the partitions of an edit; its verdict is in before anything is held to them.
+            try:
+                if problems:
+                    raise StageFailed(problems)
+                with stage("assemble"):
+                    tables = assemble(checked)
+                # Derive the evidence tables, and hold them to their counts under review too.
+                with stage("derive evidence"):
+                    tables.update(derive(reg, tables))
+            except Exception:
+                validated()  # rows pandera refuses are said as such, whatever assembling them raised
+                _stop_if(problems)
+                raise
+            with stage("pandera verdict"):
+                validated()
             _stop_if(problems)
-            with stage("assemble"):
-                tables = assemble(checked)
-            # Derive the evidence tables, and hold them to their counts under review too.
-            with stage("derive evidence"):
-                tables.update(derive(reg, tables))
             derived = [t.name for t in reg.derived_tables()]  # registry order, for a stable report
             checked.counts.update({name: tables[name].num_rows for name in derived})
             with stage("counts and foreign keys"):
@@ -285,7 +296,7 @@ def build(layout: Layout, target) -> Checked:
                     written = write_parquet_files(staging, reg, tables, checked.meta)
                 reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
                               shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables},
-                              previous=Path(target).resolve())
+                              previous=Path(target).resolve(), published=published_record(cache.folder_for("parts"), target))
                 row_counts = totals(checked.expected_counts)
                 known, judged = kept_verdicts(reuse, reg, row_counts)
                 judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},
@@ -303,6 +314,7 @@ def build(layout: Layout, target) -> Checked:
                 except BaseException:
                     workers.close(failed=True)  # no worker writes on into the staging folder being removed
                     raise
+            record_published(reuse.folder, target, written.sums)  # the release in place, the one before it gone
         finally:
             gate.release(reserved)
             cache.close()

@@ -26,6 +26,7 @@ import errno
 import hashlib
 import operator
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -309,9 +310,13 @@ def _validate_chunk(chunk: list[Partition], context: tuple[Registry, Path]) -> l
 
 
 def validate_partitions(reg: Registry, parts: list[Partition], cache: Cache, problems: Problems,
-                        workers: Workers) -> None:
+                        workers: Workers) -> Callable[[], None]:
     """pandera on every partition's rows, once per partition content: a verdict is cached with the
-    partition's own key, so only partitions that changed since the last build are validated."""
+    partition's own key, so only partitions that changed since the last build are validated.
+    Returns what adds the verdicts to `problems` once they are in. A few partitions (one chunk, as
+    after an edit) are handed to an idle worker, and this process goes on meanwhile (it assembles
+    the tables, which takes as long); more are shared out at once and waited for, as the memory of
+    a first build's validation is better not held beside its assembly."""
     todo = []
     for part in parts:
         verdict = cache.get("validated", part.entry)
@@ -319,8 +324,16 @@ def validate_partitions(reg: Registry, parts: list[Partition], cache: Cache, pro
             problems.items.extend(verdict)
         else:
             todo.append(part)
-    if not todo:
-        return
-    for entry, found in _on_every_core(_validate_chunk, todo, (reg, cache.rows_folder()), workers):
-        cache.put("validated", entry, found)
-        problems.items.extend(found)
+    context = (reg, cache.rows_folder())
+
+    def keep(verdicts) -> None:
+        for entry, found in verdicts:
+            cache.put("validated", entry, found)
+            problems.items.extend(found)
+
+    if todo and workers.parallel and len(_chunks(todo, workers)) == 1 and len(workers.running()) < workers.processes:
+        job = workers.submit(_validate_chunk, todo, context)
+        return lambda: keep(workers.result(job))
+    if todo:
+        keep(_on_every_core(_validate_chunk, todo, context, workers))
+    return lambda: None

@@ -54,7 +54,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     kept = {p.relative_to(parts).as_posix() for p in parts.rglob("*") if p.is_file()}
     assert {k.split("/")[0] for k in kept} == {
         "site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv", "workbook-sheet",
-        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite", "gate", "gate-parts"}
+        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite", "gate", "gate-parts", "published"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"
     assert run(repo, "build", "--out", str(edited)).code == 0

@@ -158,6 +158,45 @@ def test_an_unchanged_file_is_linked_from_the_release_it_replaces_only_when_its_
     assert written.sums["site/page.html"] == hashlib.sha256(b"<p>page</p>").hexdigest()
 
 
+def test_a_file_of_the_previous_release_as_its_build_recorded_it_is_linked_unread_and_one_rewritten_is_read(
+        tmp_path, monkeypatch):
+    """The build that published a release recorded each file's stat stamp beside its sha256; the next
+    one links a file whose stamp is still that one without reading it, and reads any other: one
+    rewritten in place, its size and modification time put back, is found out by its change time."""
+    import os
+
+    from pipeline.release import reuse as reuse_module
+    from pipeline.release.reuse import published_record, record_published
+
+    before, staging, cache = tmp_path / "output", tmp_path / "staging", tmp_path / "cache"
+    (before / "csv").mkdir(parents=True)
+    (staging / "csv").mkdir(parents=True)
+    data = b"id,text\n1,x\n"
+    (before / "csv" / "titles.csv").write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    record_published(cache, before, {"csv/titles.csv": digest, "csv/gone.csv": "0" * 64})
+    assert set(published_record(cache, before)) == {"csv/titles.csv"} and published_record(cache, tmp_path) == {}
+    read, real = [], reuse_module.file_digest
+    monkeypatch.setattr(reuse_module, "file_digest", lambda path: (read.append(path.name), real(path))[1])
+
+    def link() -> bool:
+        reuse = Reuse(cache, previous=before, published=published_record(cache, before))
+        (staging / "csv" / "titles.csv").unlink(missing_ok=True)
+        return reuse.linked("csv/titles.csv", staging / "csv" / "titles.csv", (digest, len(data)))
+
+    assert link() and read == []  # linked, not read
+    assert (staging / "csv" / "titles.csv").stat().st_ino == (before / "csv" / "titles.csv").stat().st_ino
+    assert link() and read == ["titles.csv"]  # the first link changed its change time: read, and the same
+    record_published(cache, before, {"csv/titles.csv": digest})
+    (staging / "csv" / "titles.csv").unlink()
+    was = (before / "csv" / "titles.csv").stat()
+    with open(before / "csv" / "titles.csv", "r+b") as fh:  # rewritten in place: same size, same modification time
+        fh.write(b"id,text\n1,y\n")
+    os.utime(before / "csv" / "titles.csv", ns=(was.st_atime_ns, was.st_mtime_ns))
+    read.clear()
+    assert not link() and read == ["titles.csv"] and not (staging / "csv" / "titles.csv").exists()
+
+
 def test_the_csv_of_an_unknown_table_is_made_not_copied(tmp_path):
     made = []
     reuse = Reuse(None, tables={"titles": "a" * 64})

@@ -16,18 +16,26 @@ build has just written.
 
 A part that is a whole file of the release (a page, a CSV file, the taxonomy) is kept with its
 sha256 recorded beside it. When the release this build replaces holds that file at the same place
-with the same sha256 (read and hashed to find out), the new release takes it as a hard link, not a
-copy: nothing is written, and removing the previous release frees nothing but names. The kept
-file itself is never linked into a release (a cache file damaged in place would damage the
-release with it); it is read, checked and written when the previous release does not have the
-file, and made again when it is damaged.
+with the same sha256, the new release takes it as a hard link, not a copy: nothing is written, and
+removing the previous release frees nothing but names. The kept file itself is never linked into a
+release (a cache file damaged in place would damage the release with it); it is read, checked and
+written when the previous release does not have the file, and made again when it is damaged.
+
+Whether the previous release's file has that sha256 is known without reading it when the file is
+still as the build that published it left it: each build records, once its release is in place,
+every file's stat stamp (device, inode, size, modification and change times) beside the sha256 it
+verified (`record_published`). A file whose stamp is still the recorded one has not been written
+since (any write sets its change time, which no program can set back); any other is hashed through
+the new link. At 2,000 sources that spares reading 800 MB in a build after one edit.
 """
 from __future__ import annotations
 
 import contextlib
 import errno
 import hashlib
+import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -48,6 +56,7 @@ class Reuse:
     shared: str = ""                    # digest of what every part shares
     tables: dict[str, str] = field(default_factory=dict)  # table -> sha256 of its staged Parquet file
     previous: Path | None = None        # the release this build replaces: its unchanged files are linked
+    published: dict = field(default_factory=dict)  # its files as recorded when it was published (record_published)
 
     def kept(self, kind: str) -> Path | None:
         """The cache's folder for a whole file of `kind` kept from one build to the next (the SQLite
@@ -112,15 +121,20 @@ class Reuse:
 
     def linked(self, rel: str, dest: Path, recorded: tuple[str, int | None] | None) -> bool:
         """Whether `dest` was made a link to the file `rel` of the previous release, which it is
-        when that file has the sha256 and size `recorded` (a size of None: any size), hashed through
-        the new link, so that the bytes checked are the bytes published."""
+        when that file has the sha256 and size `recorded` (a size of None: any size): known from its
+        stat stamp when it is the one recorded when that release was published, else hashed
+        through the new link, so that the bytes checked are the bytes published."""
         if self.previous is None or recorded is None:
             return False
-        before = self.previous / rel
         try:
-            if before.is_symlink() or recorded[1] not in (None, before.stat().st_size):
+            before = os.lstat(self.previous / rel)
+            if not stat.S_ISREG(before.st_mode) or recorded[1] not in (None, before.st_size):
                 return False
-            os.link(before, dest)
+            os.link(self.previous / rel, dest)
+            if self.published.get(rel) == (*stat_stamp(before), recorded[0]):
+                now = os.stat(dest)  # the same file, unwritten between the look and the link
+                if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == stat_stamp(before)[:4]:
+                    return True
         except OSError:  # none there, another file system, no links: the file is copied or made
             return False
         digest, size = file_digest(dest)
@@ -384,3 +398,37 @@ def shared_digest(reg: Registry, tables: dict[str, pa.Table], meta: dict) -> str
         if table.primary_key == ("concept_type", "concept_id"):
             parts.append(repr(tables[table.name].select(["concept_type", "concept_id"]).to_pylist()))
     return key(*parts)
+
+
+def _published_path(folder: Path, target: Path) -> Path:
+    return folder / "published" / key(os.fspath(Path(target).resolve()))
+
+
+def published_record(folder: Path | None, target: Path) -> dict:
+    """The files of the release at `target` as its build recorded them (rel -> stat stamp and
+    sha256), or nothing when not recorded (a build killed before it recorded them, another cache)."""
+    if folder is None:
+        return {}
+    try:
+        return {rel: tuple(entry) for rel, entry in json.loads(_published_path(folder, target).read_bytes()).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def record_published(folder: Path | None, target: Path, sums: dict[str, str]) -> None:
+    """Record the stat stamp of every file of the release just published at `target` beside the
+    sha256 the build verified, for the next build (`Reuse.linked`). Taken after the previous
+    release was removed, whose removal changed the change time of the files the two shared. A
+    record that cannot be written only makes the next build read those files."""
+    if folder is None:
+        return
+    entries = {}
+    for rel, digest in sums.items():
+        try:
+            entries[rel] = [*stat_stamp(os.lstat(Path(target) / rel)), digest]
+        except OSError:
+            continue
+    try:
+        Cache.write_bytes(_published_path(folder, target), json.dumps(entries, sort_keys=True).encode("utf-8"))
+    except OSError:
+        pass
