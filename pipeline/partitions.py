@@ -172,7 +172,7 @@ MIN_CHUNK = 25  # fewer mappings than this are verified in this process: a worke
 
 
 def _chunks(items: list, workers: Workers) -> list[list]:
-    size = max(MIN_CHUNK, min(500, -(-len(items) // (workers.processes * 4))))
+    size = max(MIN_CHUNK, min(500, -(-len(items) // (max(1, workers.processes) * 4))))  # Workers(0): all here
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 

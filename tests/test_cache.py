@@ -156,17 +156,17 @@ def test_many_mappings_are_verified_in_workers_with_the_problems_one_process_fin
     monkeypatch.setitem(_RECORDING, "log", log)
     monkeypatch.setattr(partitions, "_compute_chunk", _recorded_chunk)
     outcomes, processes = [], []
-    for cores in (2, 1):
+    for cores in (2, 1, 0):  # 0: Workers(0), every task in this process, as its docstring says
         log.write_text("")
         monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / f"cache-{cores}"))
         monkeypatch.setattr(workers, "cores", lambda cores=cores: cores)
         outcomes.append(run(repo, "check"))
         processes.append(set(log.read_text().split()))
-    in_workers, in_one = outcomes
+    in_workers, in_one, in_none = outcomes
     assert len(processes[0]) == 2 and str(os.getpid()) not in processes[0]  # two worker processes did the work
-    assert processes[1] == {str(os.getpid())}  # and on one core, this process alone
-    assert in_workers.code == in_one.code == 1
-    assert in_workers.stderr == in_one.stderr
+    assert processes[1] == processes[2] == {str(os.getpid())}  # and on one core, or none, this process alone
+    assert in_workers.code == in_one.code == in_none.code == 1
+    assert in_workers.stderr == in_one.stderr == in_none.stderr
     problems = [line for line in in_workers.stderr.splitlines() if line.startswith("raw/")]
     assert problems and all(p.startswith(f"{rel}:{line}:") for p in problems)
 
