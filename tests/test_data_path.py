@@ -54,7 +54,8 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     kept = {p.relative_to(parts).as_posix() for p in parts.rglob("*") if p.is_file()}
     assert {k.split("/")[0] for k in kept} == {
         "site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv", "workbook-sheet",
-        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite", "gate", "gate-parts", "published"}
+        "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite", "gate", "gate-parts", "published",
+        "site-statements"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"
     assert run(repo, "build", "--out", str(edited)).code == 0
@@ -62,6 +63,8 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     made = {k for k in now - kept if not k.endswith(".sha256")}  # a kept file's record beside it
     pages = [k for k in made if k.startswith("site-source/")]
     assert len(pages) == 1  # the edited source's page, no other
+    statements = [k for k in made if k.startswith("site-statements/")]
+    assert len(statements) == 1 and statements[0].split("/")[1] == pages[0].split("/")[1]  # that source's alone
     chunks = [k for k in made if k.startswith("annotations/")]
     assert chunks and {k.split("/")[1] for k in chunks} == {pages[0].split("/")[1]}  # that source's chunks only
     concepts = len([k for k in kept if k.startswith("site-concept/")])

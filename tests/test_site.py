@@ -514,3 +514,36 @@ def test_the_key_of_a_role_page_does_not_depend_on_the_order_rows_are_grouped_in
     reversed_rows = {name: t.take(pa.array(range(t.num_rows - 1, -1, -1), pa.int64())) if REG.tables[name].fact else t
                      for name, t in tables.items()}
     assert Evidence(REG, reversed_rows, catalogue).stated_digest() == Evidence(REG, tables, catalogue).stated_digest()
+
+
+def test_a_concept_page_key_changes_with_its_statements_in_one_source_and_no_other_does(tables, tmp_path):
+    """A concept page is kept under a digest made of each source's digest of its statements, each kept
+    under the source's partition key: a wording changed in one source (whose partition key changes
+    with it) changes the key of that concept's page, and of no other, and the keys are those made
+    from scratch, without a cache."""
+    from pipeline.release.reuse import Reuse
+    from pipeline.release.site.concepts import Catalogue
+    from pipeline.release.site.evidence import Evidence
+
+    catalogue = Catalogue(REG, tables)
+    concepts = [(kind, ident) for kind in catalogue.kinds for ident in catalogue.ids(kind)]
+    entries = {s: f"{hashlib.sha256(s.encode()).hexdigest()}" for s in tables["sources"].column("source_id").to_pylist()}
+
+    def keys(data, entries, cache):
+        evidence = Evidence(REG, data, catalogue, Reuse(cache, entries))
+        return {c: evidence.inputs(*c) for c in concepts}, evidence.stated_digest()
+
+    before = keys(tables, entries, tmp_path / "cache")
+    assert keys(tables, entries, None) == before  # the same with nothing kept
+    duties = tables["duty_mentions"]
+    row = duties.slice(3, 1).to_pylist()[0]
+    texts = duties.column("text").to_pylist()
+    texts[3] += " (reworded)"
+    edited = {**tables, "duty_mentions": duties.set_column(duties.column_names.index("text"), "text",
+                                                           pa.array(texts, duties.schema.field("text").type))}
+    moved = {**entries, row["source_id"]: "another partition key"}
+    after = keys(edited, moved, tmp_path / "cache")
+    assert after == keys(edited, moved, None)  # kept digests of the other sources, the same as made now
+    changed = {c for c in concepts if after[0][c] != before[0][c]}
+    assert changed == {("duty", row["duty_id"])}
+    assert after[1] == before[1]  # the same languages, sources and settings stated: role pages' filters as they were

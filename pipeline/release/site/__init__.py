@@ -65,7 +65,7 @@ def render_site(reg: Registry, tables: dict[str, pa.Table], sources: dict[str, S
                                  reviews.rows(source.source_id))
         inputs, group = reuse.of_source(source.source_id, repr(sorted(row.items())))
         yield f"sources/{source.source_id}.html", reuse.placed("site-source", inputs, page, group)
-    evidence = Evidence(reg, tables, catalogue)
+    evidence = Evidence(reg, tables, catalogue, reuse)
     yield "concepts/index.html", render_concepts(site, catalogue, tables)
     for kind in catalogue.kinds:
         if kind == ROLE_KIND:
