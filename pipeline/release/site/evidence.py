@@ -51,10 +51,15 @@ class Evidence:
                         for kind in catalogue.kinds.values() for name in kind.fact_tables]
 
     @functools.cached_property
+    def _narrow(self) -> dict[str, pa.Table]:
+        """Each fact table's rows as statements (fact table -> statements)."""
+        return {name: _statement_columns(self.tables[name], *named) for name, *named in self.stating}
+
+    @functools.cached_property
     def statements(self) -> Groups:
         """Every statement of a concept, grouped by concept (`kind:id`), in the order of the fact tables
         and of their rows: made when a page that shows them is made."""
-        parts = [_statement_columns(self.tables[name], *named) for name, *named in self.stating]
+        parts = list(self._narrow.values())
         empty = pa.table({c: pa.array([], t) for c, t in COLUMNS.items()})
         return Groups(pa.concat_tables(parts) if parts else empty, "key")
 
@@ -70,31 +75,18 @@ class Evidence:
     def _digests(self) -> tuple[dict[str, str], str]:
         """(concept `kind:id` -> digest of its statements, digest of what is stated for each role),
         made of each source's own digests, in the order of the sources."""
-        by_source = {name: Groups(self.tables[name], "source_id") for name, *_ in self.stating}
-        sources = sorted({s for groups in by_source.values() for s in groups.keys()})
+        sources = sorted({s for name, *_ in self.stating for s in pc.unique(self.tables[name].column("source_id")).to_pylist()})
+        narrow = functools.cache(lambda: {name: Groups(table, "source_id") for name, table in self._narrow.items()})
         per_key: dict[str, list[str]] = {}
         stated = []
         for source_id in sources:
             inputs, group = self.reuse.of_source(source_id, "statements")
-            made = functools.partial(self._source_digests, by_source, source_id)
+            made = functools.partial(_source_digests, narrow, source_id)
             found = json.loads(self.reuse.keyed("site-statements", inputs, made, group))
             for concept, digest in found["statements"].items():
                 per_key.setdefault(concept, []).append(f"{source_id}={digest}")
             stated.append(f"{source_id}={found['stated']}")
         return {concept: key(*parts) for concept, parts in per_key.items()}, key(*stated)
-
-    def _source_digests(self, by_source: dict[str, Groups], source_id: str) -> bytes:
-        """One source's digests: of its statements of each concept (its rows, in order), and of the
-        distinct (concept, role, language, setting) it states."""
-        rows = pa.concat_tables([_statement_columns(by_source[name].slice(source_id), *named)
-                                 for name, *named in self.stating]).to_pylist()
-        of_concept: dict[str, list] = {}
-        for row in rows:
-            of_concept.setdefault(row["key"], []).append([row[c] for c in COLUMNS if c != "key"])
-        stated = sorted({(r["key"], r["role_id"], *(r[c] for c in STATED)) for r in rows},
-                        key=lambda t: [(v is None, v or "") for v in t])
-        return json.dumps({"statements": {k: _digest(v) for k, v in sorted(of_concept.items())},
-                           "stated": _digest(stated)}, sort_keys=True).encode("utf-8")
 
     def inputs(self, kind: str, ident: str) -> str:
         """Everything a concept's page shows besides what all pages share: its rows of the derived
@@ -138,6 +130,21 @@ class Evidence:
         return sorted(tuple(r[c] for c in STATED) for r in self.stated.rows(f"{kind}:{ident}|{role}", list(STATED)))
 
 
+def _source_digests(narrow, source_id: str) -> bytes:
+    """One source's digests: of its statements of each concept (its rows, in the order of the fact
+    tables and of their rows), and of the distinct (concept, role, language, setting) it states.
+    `narrow()` gives each fact table's statements grouped by source."""
+    of_concept: dict[str, list] = {}
+    stated = set()
+    for groups in narrow().values():
+        for row in zip(*groups.columns(source_id, list(COLUMNS)).values()):
+            of_concept.setdefault(row[0], []).append(row[1:])
+            stated.add((row[0], row[1], *(row[i] for i in _STATED_AT)))
+    ordered = sorted(stated, key=lambda t: [(v is None, v or "") for v in t])
+    return json.dumps({"statements": {k: _digest(v) for k, v in sorted(of_concept.items())},
+                       "stated": _digest(ordered)}, sort_keys=True).encode("utf-8")
+
+
 def _statement_columns(data: pa.Table, kind: str, field: str, primary_key: str) -> pa.Table:
     """A fact table's rows as statements: the concept they name (`kind:id`), their row id, and the
     columns a concept's page shows."""
@@ -147,5 +154,10 @@ def _statement_columns(data: pa.Table, kind: str, field: str, primary_key: str) 
     return pa.table({c: (columns[c] if c in columns else data.column(c)).cast(t) for c, t in COLUMNS.items()})
 
 
+_STATED_AT = [list(COLUMNS).index(c) for c in STATED]
+
+
 def _digest(values: list) -> str:
-    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8")).hexdigest()
+    """The sha256 of plain values (texts, numbers, None, in lists and tuples) by their repr, which
+    is the same for the same values in every run."""
+    return hashlib.sha256(repr(values).encode("utf-8")).hexdigest()
