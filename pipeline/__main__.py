@@ -73,15 +73,21 @@ def _check(layout: Layout, args) -> str:
 
 def _build(layout: Layout, args) -> str:
     from .build import build, check
+    from .common.cache import Cache
+    from .release import fingerprint
 
     target = Path(args.out) if args.out else layout.output
-    if not args.force and args.out is None:
-        from .release import fingerprint
-
-        if fingerprint.is_current(layout, target):
-            check(layout)  # the stamp says nothing changed; the inputs must still pass (a second, cached)
-            return "output/ is up to date (no input changed); `make rebuild` forces a build"
-    checked = build(layout, target)
+    # The build stamp, once: from the digests the cache keeps of the inputs by stat stamp, so that
+    # only the files changed since are read (at 2,000 sources, 60 MB are not).
+    cache = Cache(layout)
+    stamp = fingerprint.compute(layout, cache.files)
+    if not args.force and args.out is None and fingerprint.is_current(layout, target, stamp):
+        try:
+            check(layout, cache=cache)  # the stamp says nothing changed; the inputs must still pass (a second, cached)
+        finally:
+            cache.close()
+        return "output/ is up to date (no input changed); `make rebuild` forces a build"
+    checked = build(layout, target, cache, stamp)
     return f"published {layout.rel(target)}\n  rows: " + ", ".join(f"{n} {c}" for n, c in checked.counts.items())
 
 

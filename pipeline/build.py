@@ -240,8 +240,9 @@ def assemble(checked: Checked) -> dict:
                      {name: to_arrow(reg.tables[name], rows) for name, rows in small.items()})
 
 
-def build(layout: Layout, target) -> Checked:
-    """Check, gate, and publish the release at `target` (default output/)."""
+def build(layout: Layout, target, cache: Cache | None = None, stamp: str | None = None) -> Checked:
+    """Check, gate, and publish the release at `target` (default output/); `stamp` is the build
+    stamp of the inputs, computed here when not given (from `cache`, which the build closes)."""
     from .release import fingerprint
     from .release.publish import publishing
     from .release.report import render_report
@@ -252,8 +253,8 @@ def build(layout: Layout, target) -> Checked:
     from .validation import gate
     from .validation.tables import Coverage, artefact_problems, foreign_key_problems
 
-    cache = Cache(layout)
-    stamp = fingerprint.compute(layout, cache.files)  # the inputs' digests the check keeps, by stat stamp
+    cache = cache or Cache(layout)
+    stamp = stamp or fingerprint.compute(layout, cache.files)  # the inputs' digests the check keeps, by stat stamp
     with Workers() as workers:
         reserved = gate.reserve(workers)  # a worker imports Great Expectations while the inputs are checked
         try:

@@ -21,11 +21,12 @@ def compute(layout: Layout, known: dict | None = None) -> str:
     return tree_digest(layout.root, INPUTS, FILES, python=sys.version_info[:2], known=known)
 
 
-def is_current(layout: Layout, out: Path) -> bool:
-    """True when `out` was built from exactly these inputs and is complete."""
-    stamp = out / STAMP
+def is_current(layout: Layout, out: Path, stamp: str | None = None) -> bool:
+    """True when `out` was built from exactly these inputs (whose stamp is `stamp`, computed here when
+    not given) and is complete."""
+    recorded = out / STAMP
     complete = (out / "SHA256SUMS").is_file() and (out / "validation" / "index.html").is_file()
     try:
-        return complete and stamp.read_text().strip() == compute(layout)
+        return complete and recorded.read_text().strip() == (stamp or compute(layout))
     except (OSError, UnicodeDecodeError):
         return False
