@@ -55,7 +55,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert {k.split("/")[0] for k in kept} == {
         "site-source", "site-concept", "site-role", "annotations", "annotations-table", "csv", "workbook-sheet",
         "workbook-layout", "skos-turtle", "skos-jsonld", "sqlite", "gate", "gate-parts", "published",
-        "site-statements"}
+        "site-statements", "workbook-rows"}
     _edit_first_translation(repo)
     edited = tmp_path / "edited"
     assert run(repo, "build", "--out", str(edited)).code == 0
@@ -75,6 +75,7 @@ def test_a_build_after_one_edit_remakes_that_sources_parts_only_and_publishes_th
     assert changed and len([k for k in made if k.startswith("csv/")]) == len(changed)
     assert 1 <= len([k for k in made if k.startswith("workbook-sheet/")]) <= len(changed)
     assert 1 <= len([k for k in made if k.startswith("workbook-layout/")]) <= len(changed)
+    assert 1 <= len([k for k in made if k.startswith("workbook-rows/")]) <= len(changed)  # a run of sources each
     assert 1 <= len([k for k in made if k.startswith("gate/")]) <= len(changed) + 1  # and the batch of every fact table
     assert 1 <= len([k for k in made if k.startswith("annotations-table/")]) <= len(changed)
     assert len([k for k in made if k.startswith("gate-parts/")]) == 1  # the part of the fact batch holding that source

@@ -235,6 +235,42 @@ def test_a_workbook_sheet_whose_rows_did_not_change_is_copied_back_compressed(ta
     assert (tmp_path / "third.xlsx").read_bytes() == (tmp_path / "whole.xlsx").read_bytes()
 
 
+def test_in_a_fact_sheet_whose_rows_changed_only_the_run_of_the_edited_source_is_rendered(tables, tmp_path, monkeypatch):
+    """A fact table's sheet is put together from runs of sources kept under their partitions' keys:
+    after one source's row changed (and with it its partition key), only its run is rendered, and
+    the workbook is the bytes of one written from scratch; with a run kept for other rows than it
+    would hold (the rows moved down), nothing kept is used."""
+    from pipeline.curation.dataset import dataset_meta as meta_of
+    from pipeline.release import workbook_rows
+    from pipeline.release.workbook import write_workbook
+
+    monkeypatch.setattr(workbook_rows, "ends_a_part", lambda source_id: True)  # five sources: a run each
+    meta, cache = meta_of(), tmp_path / "cache"
+    sources = tables["sources"].column("source_id").to_pylist()
+    entries = {s: hashlib.sha256(s.encode()).hexdigest() for s in sources}
+    write_workbook(tmp_path / "first.xlsx", REG, tables, meta, reuse=Reuse(cache, entries, tables=_digests(tables)))
+    edited = _edited(tables)
+    edited_source = edited["titles"].column("source_id")[0].as_py()
+    write_workbook(tmp_path / "whole.xlsx", REG, edited, meta)
+    rendered = []
+    real = workbook_rows._row_cells
+    monkeypatch.setattr(workbook_rows, "_row_cells", lambda batch, *rest: (
+        rendered.extend(batch.column(batch.schema.names.index("source_id")).to_pylist()
+                        if "source_id" in batch.schema.names else ["a sheet of no fact table"]), real(batch, *rest))[1])
+    moved = {**entries, edited_source: "another partition key"}
+    write_workbook(tmp_path / "again.xlsx", REG, edited, meta, reuse=Reuse(cache, moved, tables=_digests(edited)))
+    assert set(rendered) == {edited_source}  # the rows of its run alone
+    assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "whole.xlsx").read_bytes()
+
+    titles = edited["titles"]
+    shifted = {**edited, "titles": pa.concat_tables([titles.slice(0, 1), titles])}  # every row one further down
+    shifted["titles"] = shifted["titles"].set_column(0, titles.column_names[0], pa.array(
+        ["aaa-first"] + titles.column(0).to_pylist(), titles.schema.field(0).type))
+    write_workbook(tmp_path / "shifted-whole.xlsx", REG, shifted, meta)
+    write_workbook(tmp_path / "shifted.xlsx", REG, shifted, meta, reuse=Reuse(cache, moved, tables=_digests(shifted)))
+    assert (tmp_path / "shifted.xlsx").read_bytes() == (tmp_path / "shifted-whole.xlsx").read_bytes()
+
+
 def test_the_annotations_of_a_table_whose_rows_did_not_change_are_copied_back(tables, tmp_path, monkeypatch):
     from pipeline.build import check
     from pipeline.common.paths import Layout

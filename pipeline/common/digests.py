@@ -33,6 +33,13 @@ def tree_digest(root: Path, folders: tuple[str, ...], files: tuple[str, ...], su
     return digest.hexdigest()
 
 
+def ends_a_part(source_id: str, average: int = 64) -> bool:
+    """Whether a run of sources (in id order) ends after this one: where its id hashes to a multiple
+    of `average`. The parts this cuts a table into are fixed by the sources themselves, so an edited,
+    added or removed source changes its own part only, and a part made before is found again."""
+    return int.from_bytes(hashlib.sha256(source_id.encode("utf-8")).digest()[:4], "big") % average == 0
+
+
 def stat_stamp(info: os.stat_result) -> tuple:
     """What changes whenever a file's content does (its change time is set by the kernel on every
     write and cannot be set back)."""

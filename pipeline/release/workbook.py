@@ -46,6 +46,7 @@ import xlsxwriter
 
 from ..common.cache import key
 from ..registry.model import Registry, Table
+from ..transform.frames import rows_in
 from .reuse import Reuse
 from .workbook_rows import (
     BATCH_ROWS,
@@ -272,7 +273,8 @@ def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta:
     """Every table into the workbook at `path`; returns its sheets. A sheet whose rows did not change
     since a build that kept it (`reuse`) is copied back compressed (workbook_rows.put_rows)."""
     reuse = reuse if reuse is not None else Reuse(None)
-    sheets = sheet_plan(reg, {n: tables[n].num_rows for n in reg.tables}, rows_per_sheet)
+    counts = {n: rows_in(tables, n) for n in reg.tables}  # given the Parquet files, no table is read for it
+    sheets = sheet_plan(reg, counts, rows_per_sheet)
     released = dt.datetime.combine(dt.date.fromisoformat(str(meta["date_published"])), dt.time())
     with xlsxwriter.Workbook(str(path), OPTIONS) as book:
         book.set_properties({"title": f"{meta['title']} {meta['version']}", "subject": meta["description"],
@@ -299,7 +301,10 @@ def write_workbook(path: Path, reg: Registry, tables: dict[str, pa.Table], meta:
                 for row, lines in layout["heights"]:
                     page.row_sizes[row] = [LINE_PIXELS * lines, False]
                 # read when its turn comes: a writer given the tables one at a time holds one
-                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths, inputs))
+                # A fact table on one sheet is put in by runs of sources, kept under their partitions' keys.
+                whole_fact_table = table.fact and sheet.rows == counts[sheet.table]
+                parts.append((sheet.name, functools.partial(_sheet_rows, tables, table, sheet), widths, inputs,
+                              whole_fact_table))
     if parts:
         put_rows(path, parts, cells.styles, reuse)
     return sheets

@@ -46,9 +46,11 @@ import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name
 
 from ..common.cache import key
+from ..common.digests import ends_a_part
 from .reuse import Reuse
 
 SHEET_PART = "workbook-sheet"  # the kind of part a sheet is kept as (reuse.py)
+SHEET_ROWS_PART = "workbook-rows"  # and a run of its rows, of a run of sources
 BATCH_ROWS = 20_000  # rows rendered at once: each batch's cell XML is held in memory
 EXACT_INTEGER = 2**53  # beyond this a spreadsheet's double no longer holds every whole number
 FIRST_EXCEL_DATE = dt.date(1900, 3, 1)  # earlier dates are shifted by Excel's 1900 leap-year bug
@@ -237,9 +239,9 @@ def _column_cells(values: pa.Array, ref: pa.Array, styles: Styles, right_to_left
     return pc.fill_null(cells, "")
 
 
-def _rows_xml(batch: pa.RecordBatch, first_row: int, styles: Styles, widths: list[float]) -> bytes:
-    """`<row>` elements for a batch whose first row is spreadsheet row `first_row` (1-based); a row
-    whose text wraps is as high as its lines."""
+def _row_cells(batch: pa.RecordBatch, first_row: int, styles: Styles, widths: list[float]) -> pa.Array:
+    """Each `<row>` element of a batch whose first row is spreadsheet row `first_row` (1-based), as
+    UTF-8 bytes; a row whose text wraps is as high as its lines."""
     numbers = pc.cast(pa.array(range(first_row, first_row + batch.num_rows), pa.int64()), pa.string())
     starts = _right_to_left(batch)
     cells = [_column_cells(batch.column(i), pc.binary_join_element_wise(xl_col_to_name(i), numbers, ""), styles,
@@ -250,10 +252,40 @@ def _rows_xml(batch: pa.RecordBatch, first_row: int, styles: Styles, widths: lis
                          pc.binary_join_element_wise('<row r="', numbers, '" ht="', points, '" customHeight="1">', ""),
                          pc.binary_join_element_wise('<row r="', numbers, '">', ""))
     rows = pc.binary_join_element_wise(opening, *cells, "</row>", "")
-    rows = rows.cast(pa.large_string()).cast(pa.large_binary())
+    return rows.cast(pa.large_string()).cast(pa.large_binary())
+
+
+def _joined(rows: pa.Array) -> bytes:
+    """Row elements, one after the other."""
     whole = pc.binary_join(pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows),
                            pa.scalar(b"", pa.large_binary()))
     return whole[0].as_py()
+
+
+def _rows_xml(batch: pa.RecordBatch, first_row: int, styles: Styles, widths: list[float]) -> bytes:
+    """`<row>` elements for a batch whose first row is spreadsheet row `first_row` (1-based)."""
+    return _joined(_row_cells(batch, first_row, styles, widths))
+
+
+def row_parts(data: pa.Table, entries: dict[str, str], inputs: str) -> list[tuple[int, int, str | None]]:
+    """A fact table's rows in parts, for a sheet: (first row, end, key), each part the rows of a run
+    of sources (common/digests.ends_a_part) in the table's order. Its key is made of where it
+    starts on the sheet, the sheet's `inputs` (header, formats, widths) and, for each of its
+    sources, the key of the source's partition (a fact row is a function of it) and its number of
+    rows; None when a source of it has no partition key."""
+    if not data.num_rows:
+        return []
+    runs = pc.run_end_encode(data.column("source_id").combine_chunks())
+    ends, sources = runs.run_ends.to_pylist(), runs.values.to_pylist()
+    parts, start, run_start, members = [], 0, 0, []
+    for source_id, end in zip(sources, ends):
+        members.append(None if entries.get(source_id) is None else f"{source_id}={entries[source_id]}|{end - run_start}")
+        run_start = end
+        if source_id is None or ends_a_part(source_id) or end == ends[-1]:
+            kept = None if None in members else key(SHEET_ROWS_PART, inputs, str(start), *members)
+            parts.append((start, end, kept))
+            start, members = end, []
+    return parts
 
 
 def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
@@ -267,11 +299,11 @@ def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
             for s in ET.fromstring(book.read("xl/workbook.xml")).find("m:sheets", ns)}
 
 
-def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Table], list[float], str | None]],
+def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Table], list[float], str | None, bool]],
              styles: Styles, reuse: Reuse | None = None) -> None:
-    """Each (sheet name, rows or what reads them, column widths, digest of the rows or None) into the
-    workbook at `path`, under the sheet's header row, with the cell formats XlsxWriter gave the
-    indices in `styles`.
+    """Each (sheet name, rows or what reads them, column widths, digest of the rows or None, whether
+    they are a fact table's, whole) into the workbook at `path`, under the sheet's header row, with
+    the cell formats XlsxWriter gave the indices in `styles`.
 
     The zip is written by a thread of its own, part after part in the same order: zlib (which
     lets go of the interpreter while it compresses) packs one sheet while the next one's rows are
@@ -280,20 +312,23 @@ def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Tabl
 
     A sheet's part, compressed, is a function of its header, its rows and the formats: `reuse` keeps
     it under those, and a later build whose rows are the same puts those compressed bytes into the
-    zip as they are, with the same entry, instead of rendering and compressing the rows again."""
+    zip as they are, with the same entry, instead of rendering and compressing the rows again. The
+    sheet of a fact table whose rows changed is made of runs of rows (row_parts) kept the same way,
+    so after one source is edited only its run is rendered again (the sheet is still compressed
+    whole)."""
     staged = path.with_name(path.name + ".rows")
     reuse = reuse if reuse is not None else Reuse(None)
     try:
         with (zipfile.ZipFile(path) as written, zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as out,
               ThreadPoolExecutor(max_workers=1, thread_name_prefix="zip") as packer):
             names = _sheet_parts(written)
-            parts = {names[name]: (data, widths, inputs) for name, data, widths, inputs in sheets}
+            parts = {names[name]: (data, widths, inputs, by_source) for name, data, widths, inputs, by_source in sheets}
             packing = None
             for info in written.infolist():
                 if info.filename not in parts:
                     part = functools.partial(out.writestr, info, written.read(info))
                 else:
-                    data, widths, rows_digest = parts.pop(info.filename)
+                    data, widths, rows_digest, by_source = parts.pop(info.filename)
                     header = written.read(info)
                     inputs = None if rows_digest is None else key(rows_digest, header, repr(styles), repr(widths))
                     kept = reuse.read_back(SHEET_PART, inputs)
@@ -301,7 +336,9 @@ def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Tabl
                         part = functools.partial(_put_compressed, out, kept)
                     else:
                         data = data() if callable(data) else data  # a sheet's rows may be read only now
-                        scratch = _sheet_file(header.decode("utf-8"), data, styles, widths)
+                        runs = (row_parts(data, reuse.entries, key(header, repr(styles), repr(widths)))
+                                if by_source and reuse.folder is not None else None)
+                        scratch = _sheet_file(header.decode("utf-8"), data, styles, widths, runs, reuse)
                         part = functools.partial(_pack, out, scratch, info.filename, reuse, inputs)
                 # One packer takes the parts in turn, so the zip's order is the workbook's; a part
                 # is rendered only once the one before the last is in.
@@ -315,9 +352,12 @@ def put_rows(path: Path, sheets: list[tuple[str, pa.Table | Callable[[], pa.Tabl
         staged.unlink(missing_ok=True)
 
 
-def _sheet_file(header_only: str, data: pa.Table, styles: Styles, widths: list[float]) -> str:
+def _sheet_file(header_only: str, data: pa.Table, styles: Styles, widths: list[float],
+                runs: list[tuple[int, int, str | None]] | None = None, reuse: Reuse | None = None) -> str:
     """The sheet's XML with the rows after its header, in a scratch file stamped as XlsxWriter
-    stamps its own, so that the zip entry gets the same attributes; returns its path."""
+    stamps its own, so that the zip entry gets the same attributes; returns its path. Given the
+    rows' `runs` (row_parts), a run kept in `reuse` is copied, and the others are rendered together
+    and kept."""
     head, tail = header_only.split("</sheetData>", 1)
     last = f"{xl_col_to_name(data.num_columns - 1)}{data.num_rows + 1}"
     head = re.sub('<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1)
@@ -325,16 +365,51 @@ def _sheet_file(header_only: str, data: pa.Table, styles: Styles, widths: list[f
     try:
         with os.fdopen(handle, "wb") as fh:
             fh.write(head.encode("utf-8"))
-            row = 2
-            for batch in data.to_batches(max_chunksize=BATCH_ROWS):
-                fh.write(_rows_xml(batch, row, styles, widths))
-                row += batch.num_rows
+            if runs is None:
+                for start, end in _batches(0, data.num_rows):
+                    fh.write(_rows_xml(data.slice(start, end - start).combine_chunks().to_batches()[0], start + 2, styles, widths))
+            else:
+                _put_runs(fh, data, styles, widths, runs, reuse or Reuse(None))
             fh.write(("</sheetData>" + tail).encode("utf-8"))
         os.utime(scratch, (ZIP_TIME, ZIP_TIME))
     except BaseException:
         os.remove(scratch)
         raise
     return scratch
+
+
+def _batches(start: int, end: int) -> list[tuple[int, int]]:
+    return [(at, min(at + BATCH_ROWS, end)) for at in range(start, end, BATCH_ROWS)]
+
+
+def _put_runs(fh, data: pa.Table, styles: Styles, widths: list[float], runs: list[tuple[int, int, str | None]],
+              reuse: Reuse) -> None:
+    """The rows, run by run: a run kept is copied; runs not kept are rendered together, BATCH_ROWS
+    rows at a time at most (a longer run on its own), then each is kept and written."""
+    waiting: list[tuple[int, int, str | None]] = []
+
+    def render() -> None:
+        if not waiting:
+            return
+        first = waiting[0][0]
+        rendered = pa.chunked_array([_row_cells(data.slice(a, b - a).combine_chunks().to_batches()[0], a + 2, styles, widths)
+                                     for a, b in _batches(first, waiting[-1][1])], pa.large_binary())
+        for start, end, inputs in waiting:
+            rows = _joined(rendered.slice(start - first, end - start).combine_chunks())
+            reuse.keep(SHEET_ROWS_PART, inputs, rows)
+            fh.write(rows)
+        waiting.clear()
+
+    for start, end, inputs in runs:
+        kept = reuse.read_back(SHEET_ROWS_PART, inputs)
+        if kept is not None:
+            render()
+            fh.write(kept)
+            continue
+        if waiting and end - waiting[0][0] > BATCH_ROWS:
+            render()
+        waiting.append((start, end, inputs))
+    render()
 
 
 def _pack(out: zipfile.ZipFile, scratch: str, part: str, reuse: Reuse, inputs: str | None) -> None:

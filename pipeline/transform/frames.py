@@ -86,6 +86,17 @@ class ParquetTables:
         return pq.read_table(self.folder / f"{name}.parquet", columns=columns)
 
 
+def rows_in(tables, name: str) -> int:
+    """The number of rows of a table of `tables` (of a Parquet file, from its footer alone)."""
+    if isinstance(tables, ParquetTables):
+        import pyarrow.parquet as pq
+
+        if name not in tables.names:
+            raise KeyError(name)
+        return pq.ParquetFile(tables.folder / f"{name}.parquet").metadata.num_rows
+    return tables[name].num_rows
+
+
 def columns_of(tables, name: str, columns: list[str]) -> pa.Table:
     """These columns of a table of `tables` (a dict of tables, or ParquetTables, which reads no other)."""
     return tables.columns(name, columns) if isinstance(tables, ParquetTables) else tables[name].select(columns)

@@ -16,7 +16,6 @@ added or removed source changes its own part and no other."""
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..common.cache import key
+from ..common.digests import ends_a_part
 from ..registry.expectations import fact_expectations, table_expectations
 from ..registry.model import Registry
 from ..transform.frames import arrow_to_frame, columns_of, to_frame
@@ -62,10 +62,6 @@ def _source_ids(reg: Registry, tables: dict) -> pa.ChunkedArray:
                             pa.string())
 
 
-def _ends_a_part(source_id: str) -> bool:
-    return int.from_bytes(hashlib.sha256(source_id.encode("utf-8")).digest()[:4], "big") % PART_SOURCES == 0
-
-
 def fact_parts(reg: Registry, ids: pa.ChunkedArray, entries: dict[str, str]) -> Iterator[tuple[str | None, Callable]]:
     """The stacked fact rows in parts, given their source ids: (the key of the part, or None when it
     has none; a function giving the mask of its rows). A part is a run of sources in id order; its
@@ -75,7 +71,7 @@ def fact_parts(reg: Registry, ids: pa.ChunkedArray, entries: dict[str, str]) -> 
     runs: list[list[str]] = [[]]
     for source_id in sorted(s for s in present if s in entries):
         runs[-1].append(source_id)
-        if _ends_a_part(source_id):
+        if ends_a_part(source_id, PART_SOURCES):
             runs.append([])
     for run in (run for run in runs if run):
         yield (key("fact part", reg.digest, *(f"{s}={entries[s]}" for s in run)),
