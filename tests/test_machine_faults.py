@@ -96,8 +96,9 @@ def test_the_cache_deleted_while_the_build_runs_is_named_as_such(repo, monkeypat
     validate = build.validate_partitions
 
     def then_delete_the_cache(*args, **kwargs):  # after the check found every partition's rows
-        validate(*args, **kwargs)
+        verdict = validate(*args, **kwargs)
         shutil.rmtree(shared_cache)
+        return verdict
 
     monkeypatch.setattr(build, "validate_partitions", then_delete_the_cache)
     line = _fails_as_machine_fault(repo, "a file of the verification cache disappeared while the command ran")
