@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from conftest import digest, run
@@ -249,3 +250,27 @@ def test_a_task_handed_after_a_failed_build_closed_the_workers_forks_no_second_p
     with pytest.raises(RuntimeError, match="closed"):
         workers.submit(os.getpid)
     assert not workers.started
+
+
+def test_an_output_folder_that_is_a_mount_point_is_said_to_be_one_before_anything_is_written(repo, monkeypatch):
+    """A volume mounted at output/ cannot be replaced by renaming (the kernel says EBUSY)."""
+    from pipeline.release import publish
+
+    real = publish.os.path.ismount
+    monkeypatch.setattr(publish.os.path, "ismount", lambda path: Path(path) == repo / "output" or real(path))
+    line = _fails_as_machine_fault(repo, "a mount point, which cannot be replaced by renaming it")
+    assert str(repo / "output") in line and "symlink to the mounted folder" in line
+    assert not list(repo.glob(".build-tmp-*"))
+
+
+def test_a_busy_folder_met_when_the_release_is_swapped_in_is_a_machine_fault(repo, monkeypatch):
+    import errno
+
+    from pipeline.release import publish
+
+    def busy(staging, target):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(target))
+
+    monkeypatch.setattr(publish, "swap_in", busy)
+    line = _fails_as_machine_fault(repo, "the folder is busy or a mount point")
+    assert str(repo / "output") in line

@@ -25,6 +25,9 @@ CAUSES = {
     errno.ENFILE: ("the system has too many files open", "close other programs or raise the system's limit, then run again"),
     errno.ENOMEM: ("the machine ran out of memory", "free memory or build on a machine with more, then run again"),
     errno.EIO: ("the disk reported an input/output error", "check the disk (dmesg) before running again"),
+    errno.EBUSY: ("the folder is busy or a mount point, which cannot be replaced by renaming it",
+                  "mount the folder above it instead, or make output/ a symlink to the mounted folder, or publish "
+                  "with --out into a new folder inside it; then run the command again"),
 }
 # SQLite reports these faults in words, not error numbers.
 SQLITE_CAUSES = (("database or disk is full", errno.ENOSPC), ("readonly database", errno.EROFS),

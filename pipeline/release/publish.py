@@ -78,7 +78,7 @@ def _renameat2(a: Path, b: Path) -> bool:
     err = ctypes.get_errno()
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
         return False
-    raise OSError(err, os.strerror(err), str(a))
+    raise OSError(err, os.strerror(err), str(b))  # the folder the reader named (a mount point refuses with EBUSY)
 
 
 @contextmanager
@@ -161,10 +161,15 @@ def publishing(target: Path):
     """A staging folder for the new release; on leaving without an error it is swapped in for
     `target`, keeping the frozen releases, and the old release is removed. On any error (or a
     kill) `target` is exactly as it was. A `target` that is a symlink (output/ on another disk)
-    stays one: the release is published into the folder it points to."""
+    stays one: the release is published into the folder it points to. A `target` that is a mount
+    point cannot be swapped (the kernel refuses to rename it): that is said as the machine's fault
+    it is, before anything is written."""
     target = Path(target)
     if target.is_symlink():
         target = target.resolve()
+    if os.path.ismount(target):  # said before anything is written (a bind mount within one file system
+        # is not seen here, and is said when the swap is refused)
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(target))
     with locked(target.parent):
         clean_leftovers(target)
         staging = target.parent / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
