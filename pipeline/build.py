@@ -295,9 +295,10 @@ def build(layout: Layout, target, cache: Cache | None = None, stamp: str | None 
                 # The Parquet files first: the gate judges these very files while the rest is written.
                 with stage("write parquet"):
                     written = write_parquet_files(staging, reg, tables, checked.meta)
-                reuse = Reuse(cache.folder_for("parts"), {p.source_id: p.entry for p in checked.partitions if p.source_id},
+                parts = cache.folder_for("parts")
+                reuse = Reuse(parts, {p.source_id: p.entry for p in checked.partitions if p.source_id},
                               shared=reg.digest, tables={n: written.sums[f"parquet/{n}.parquet"] for n in reg.tables},
-                              previous=Path(target).resolve(), published=published_record(cache.folder_for("parts"), target))
+                              previous=Path(target).resolve(), published=published_record(parts, target))
                 row_counts = totals(checked.expected_counts)
                 known, judged = kept_verdicts(reuse, reg, row_counts)
                 judging = gate.submit(workers, reg, staging / "parquet", {n: t.num_rows for n, t in tables.items()},

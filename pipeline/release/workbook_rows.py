@@ -37,7 +37,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,8 +367,8 @@ def _sheet_file(header_only: str, data: pa.Table, styles: Styles, widths: list[f
         with os.fdopen(handle, "wb") as fh:
             fh.write(head.encode("utf-8"))
             if runs is None:
-                for start, end in _batches(0, data.num_rows):
-                    fh.write(_rows_xml(data.slice(start, end - start).combine_chunks().to_batches()[0], start + 2, styles, widths))
+                for batch, first_row in _batches(data, 0, data.num_rows):
+                    fh.write(_rows_xml(batch, first_row, styles, widths))
             else:
                 _put_runs(fh, data, styles, widths, runs, reuse or Reuse(None))
             fh.write(("</sheetData>" + tail).encode("utf-8"))
@@ -379,8 +379,13 @@ def _sheet_file(header_only: str, data: pa.Table, styles: Styles, widths: list[f
     return scratch
 
 
-def _batches(start: int, end: int) -> list[tuple[int, int]]:
-    return [(at, min(at + BATCH_ROWS, end)) for at in range(start, end, BATCH_ROWS)]
+def _batches(data: pa.Table, start: int, end: int) -> Iterator[tuple[pa.RecordBatch, int]]:
+    """Rows `start` to `end` of the table in batches of BATCH_ROWS at most, not copied, each with
+    the spreadsheet row of its first row (the header is row 1)."""
+    first_row = start + 2
+    for batch in data.slice(start, end - start).to_batches(max_chunksize=BATCH_ROWS):
+        yield batch, first_row
+        first_row += batch.num_rows
 
 
 def _put_runs(fh, data: pa.Table, styles: Styles, widths: list[float], runs: list[tuple[int, int, str | None]],
@@ -395,8 +400,8 @@ def _put_runs(fh, data: pa.Table, styles: Styles, widths: list[float], runs: lis
         if not waiting:
             return
         first = waiting[0][0]
-        rendered = pa.chunked_array([_row_cells(data.slice(a, b - a).combine_chunks().to_batches()[0], a + 2, styles, widths)
-                                     for a, b in _batches(first, waiting[-1][1])], pa.large_binary())
+        rendered = pa.chunked_array([_row_cells(batch, first_row, styles, widths)
+                                     for batch, first_row in _batches(data, first, waiting[-1][1])], pa.large_binary())
         for start, end, inputs in waiting:
             rows = _joined(rendered.slice(start - first, end - start).combine_chunks())
             if inputs is not None:

@@ -77,6 +77,14 @@ class ParquetTables:
     def __contains__(self, name) -> bool:
         return name in self.names
 
+    def rows(self, name: str) -> int:
+        """The number of rows of the table, from its file's footer."""
+        import pyarrow.parquet as pq
+
+        if name not in self.names:
+            raise KeyError(name)
+        return pq.ParquetFile(self.folder / f"{name}.parquet").metadata.num_rows
+
     def columns(self, name: str, columns: list[str]) -> pa.Table:
         """Only these columns of the table: a Parquet file is read column by column."""
         import pyarrow.parquet as pq
@@ -87,14 +95,9 @@ class ParquetTables:
 
 
 def rows_in(tables, name: str) -> int:
-    """The number of rows of a table of `tables` (of a Parquet file, from its footer alone)."""
-    if isinstance(tables, ParquetTables):
-        import pyarrow.parquet as pq
-
-        if name not in tables.names:
-            raise KeyError(name)
-        return pq.ParquetFile(tables.folder / f"{name}.parquet").metadata.num_rows
-    return tables[name].num_rows
+    """The number of rows of a table of `tables` (a dict of tables, or ParquetTables, which reads
+    only the file's footer)."""
+    return tables.rows(name) if isinstance(tables, ParquetTables) else tables[name].num_rows
 
 
 def columns_of(tables, name: str, columns: list[str]) -> pa.Table:
